@@ -1,0 +1,10 @@
+/** Job kind -> the code that runs it inside a worker process. */
+import type { JobKind } from '../../shared/api/job-schemas';
+import { buildDemoProjectJob } from '../demo/demo-build-job';
+import type { JobContext } from './job-context';
+
+export type JobHandler = (input: unknown, context: JobContext) => Promise<unknown>;
+
+export const jobHandlers: Record<JobKind, JobHandler> = {
+  'demo.build': buildDemoProjectJob,
+};

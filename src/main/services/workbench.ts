@@ -1,0 +1,87 @@
+/**
+ * The composition root: one place that builds the services and wires them to the API
+ * contract. Electron main, the web server and the CLI each create one Workbench.
+ */
+import os from 'node:os';
+import { createDispatcher, type Dispatcher, type RouteHandlers } from '../api/dispatcher';
+import { EventHub } from '../api/event-hub';
+import { APP_NAME, APP_VERSION } from '../app-version';
+import { JobManager } from '../jobs/job-manager';
+import type { WorkerLauncher } from '../jobs/job-protocol';
+import { AppRegistry } from '../store/app-registry';
+import { DemoService } from './demo-service';
+import { ProjectService } from './project-service';
+
+export interface WorkbenchOptions {
+  dataDir: string;
+  mode: 'electron' | 'web' | 'cli';
+  launcher: WorkerLauncher;
+  /** How long a cancelled job may take to stop before its worker is killed. */
+  cancelGraceMs?: number;
+}
+
+export interface Workbench {
+  dispatcher: Dispatcher;
+  events: EventHub;
+  jobs: JobManager;
+  projects: ProjectService;
+  demo: DemoService;
+  close(): Promise<void>;
+}
+
+export function createWorkbench(options: WorkbenchOptions): Workbench {
+  const events = new EventHub();
+  const registry = AppRegistry.open(options.dataDir);
+  const projects = new ProjectService(registry, options.dataDir, `${APP_NAME} ${APP_VERSION} (${options.mode})`);
+  const jobs = new JobManager(options.launcher, events, options.cancelGraceMs);
+  const demo = new DemoService(projects, jobs);
+
+  const projectsChanged = (): void => events.emit('projects.changed', {});
+  events.subscribe((event) => {
+    if (event === 'job.finished') projectsChanged();
+  });
+
+  const handlers: RouteHandlers = {
+    'app.info': () => ({
+      name: APP_NAME,
+      version: APP_VERSION,
+      mode: options.mode,
+      dataDir: options.dataDir,
+      platform: `${os.platform()} ${os.arch()}`,
+      nodeVersion: process.versions.node,
+    }),
+    'projects.list': () => ({ projects: projects.list() }),
+    'projects.create': ({ name, directory }) => {
+      const summary = projects.create(name, directory);
+      projectsChanged();
+      return summary;
+    },
+    'projects.add': ({ path }) => {
+      const summary = projects.add(path);
+      projectsChanged();
+      return summary;
+    },
+    'projects.forget': ({ projectId }) => {
+      const forgotten = projects.forget(projectId);
+      if (forgotten) projectsChanged();
+      return { forgotten };
+    },
+    'projects.get': ({ projectId }) => projects.detail(projectId),
+    'studies.list': ({ projectId, limit, offset }) => projects.studies(projectId, limit, offset),
+    'demo.ensure': () => demo.ensure(),
+    'jobs.list': () => ({ jobs: jobs.list() }),
+    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+  };
+
+  return {
+    dispatcher: createDispatcher(handlers),
+    events,
+    jobs,
+    projects,
+    demo,
+    async close() {
+      await jobs.shutdown();
+      registry.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { SqliteKind } from './sqlite-file';
+import { migration001Initial } from './migrations/001-initial';
+import { migration002ImportErrors } from './migrations/002-import-errors';
+
+/** 'CTVP': marks a SQLite file as a CT-VLM Workbench project. */
+export const PROJECT_APPLICATION_ID = 0x43545650;
+
+export const PROJECT_DB_FILE = 'project.sqlite';
+export const PROJECT_FILES_DIR = 'files';
+
+export const projectDatabase: SqliteKind = {
+  label: 'project database',
+  applicationId: PROJECT_APPLICATION_ID,
+  migrations: [migration001Initial, migration002ImportErrors],
+};

@@ -1,0 +1,13 @@
+import { createRouter, createWebHashHistory, type Router } from 'vue-router';
+import ProjectPage from './pages/ProjectPage.vue';
+import ProjectsPage from './pages/ProjectsPage.vue';
+
+export function createWorkbenchRouter(): Router {
+  return createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', name: 'projects', component: ProjectsPage },
+      { path: '/projects/:projectId', name: 'project', component: ProjectPage, props: true },
+    ],
+  });
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ErrorPayloadSchema } from '../errors';
+
+export const ProjectIdSchema = z.string().uuid();
+
+/** One project as the registry of known projects sees it. */
+export const ProjectSummarySchema = z.object({
+  id: ProjectIdSchema,
+  name: z.string(),
+  path: z.string(),
+  isDemo: z.boolean(),
+  createdAt: z.string(),
+  lastOpenedAt: z.string(),
+  /** ok: opens; missing: the folder is gone; error: it cannot be opened (see error). */
+  status: z.enum(['ok', 'missing', 'error']),
+  error: ErrorPayloadSchema.nullable(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummarySchema>;
+
+export const ProjectCountsSchema = z.object({
+  datasets: z.number().int(),
+  studies: z.number().int(),
+  reports: z.number().int(),
+  runs: z.number().int(),
+  adapters: z.number().int(),
+  evaluations: z.number().int(),
+});
+export type ProjectCounts = z.infer<typeof ProjectCountsSchema>;
+
+export const DatasetSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  source: z.string(),
+  createdAt: z.string(),
+  studyCount: z.number().int(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
+
+export const ProjectDetailSchema = z.object({
+  project: ProjectSummarySchema,
+  schemaVersion: z.number().int(),
+  counts: ProjectCountsSchema,
+  datasets: z.array(DatasetSummarySchema),
+});
+export type ProjectDetail = z.infer<typeof ProjectDetailSchema>;
+
+export const StudyRowSchema = z.object({
+  id: z.number().int(),
+  studyUid: z.string(),
+  patientId: z.string(),
+  datasetId: z.number().int(),
+  split: z.enum(['train', 'val', 'test']),
+  imagePath: z.string(),
+  reportExcerpt: z.string(),
+  labels: z.record(z.string(), z.number()),
+});
+export type StudyRow = z.infer<typeof StudyRowSchema>;
+
+/** A project name becomes a folder name: keep it printable and short. */
+export const ProjectNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'A project needs a name.')
+  .max(80, 'A project name can be at most 80 characters.')
+  .refine(
+    (name) => !/[/\\:*?"<>|]/.test(name) && ![...name].some((ch) => ch.charCodeAt(0) < 32),
+    'A project name cannot contain / \\ : * ? " < > | or control characters.',
+  );

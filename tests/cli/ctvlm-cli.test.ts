@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTsProcess, stopProcess } from '../helpers/child-process';
+import { CLI_BIN, REPO_ROOT } from '../helpers/paths';
+import { tempDir } from '../helpers/temp-dir';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function ctvlm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((child) => stopProcess(child)));
+});
+
+describe('ctvlm CLI', () => {
+  it('--help lists every command, subcommands included', async () => {
+    const result = await ctvlm(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of [
+      'ctvlm info',
+      'ctvlm serve',
+      'ctvlm project list',
+      'ctvlm project create <name>',
+      'ctvlm project info <folder-or-id>',
+      'ctvlm project demo',
+    ]) {
+      expect(result.stdout).toContain(command);
+    }
+    expect(result.stdout).toContain('--json');
+  });
+
+  it('creates and lists projects, as text and as JSON', async () => {
+    const dataDir = tempDir();
+    const created = await ctvlm(['--data-dir', dataDir, '--json', 'project', 'create', 'Liver HCC']);
+    expect(created.code).toBe(0);
+    const project = JSON.parse(created.stdout) as { id: string; path: string; status: string };
+    expect(project).toMatchObject({ path: path.join(dataDir, 'projects', 'Liver HCC'), status: 'ok' });
+
+    const listed = await ctvlm(['--data-dir', dataDir, 'project', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ projects: [{ id: project.id, name: 'Liver HCC' }] });
+    const text = await ctvlm(['project', 'list'], { CTVLM_HOME: dataDir });
+    expect(text.stdout).toContain('Liver HCC');
+    expect(text.stdout).toContain(project.id);
+
+    const info = await ctvlm(['--data-dir', dataDir, 'project', 'info', project.path]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain('0 datasets, 0 studies');
+  });
+
+  it('exits non-zero with an actionable message for bad input, and leaves files untouched', async () => {
+    const dataDir = tempDir();
+    const invalid = await ctvlm(['--data-dir', dataDir, 'project', 'create', 'a/b']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('cannot contain /');
+
+    const corruptDir = path.join(tempDir(), 'broken');
+    fs.mkdirSync(corruptDir);
+    fs.writeFileSync(path.join(corruptDir, 'project.sqlite'), 'garbage');
+    const corrupt = await ctvlm(['--data-dir', dataDir, '--json', 'project', 'info', corruptDir]);
+    expect(corrupt.code).toBe(1);
+    expect(JSON.parse(corrupt.stdout)).toMatchObject({ ok: false, error: { code: 'PROJECT_CORRUPT' } });
+    expect(corrupt.stderr).toContain(path.join(corruptDir, 'project.sqlite'));
+    expect(fs.readFileSync(path.join(corruptDir, 'project.sqlite'), 'utf8')).toBe('garbage');
+
+    const unknown = await ctvlm(['frobnicate']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown command');
+  });
+
+  it('builds the demo project with progress, and refuses while another process writes to it', async () => {
+    const dataDir = tempDir();
+    const built = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toMatch(/100% 24\/24/);
+    expect(built.stdout).toContain('24 studies, 24 reports');
+
+    const demoDir = path.join(dataDir, 'projects', 'demo');
+    const { child } = await startTsProcess(
+      path.join(REPO_ROOT, 'tests/helpers/hold-project-lock.ts'),
+      [demoDir],
+      /locked/,
+    );
+    children.push(child);
+    // Remove the completion mark so that `demo` has to write.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(demoDir, 'project.sqlite'));
+    db.prepare("DELETE FROM project_meta WHERE key = 'demo_complete'").run();
+    db.close();
+    const refused = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is open for writing by process');
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * End to end: the real server process (`ctvlm serve`), the built renderer, Debian's
+ * Chromium through playwright-core. Screenshots are kept in test-results/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stopProcess, waitForLine } from '../helpers/child-process';
+import { CLI_BIN, REPO_ROOT } from '../helpers/paths';
+import { tempDir } from '../helpers/temp-dir';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(REPO_ROOT, 'test-results');
+
+let browser: Browser;
+const servers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
+    throw new Error('The renderer is not built: run `npm run build:renderer` (npm test does it).');
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => stopProcess(server)));
+});
+
+async function startServer(
+  dataDir: string,
+  extra: string[] = [],
+): Promise<{ url: string; origin: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI_BIN, '--data-dir', dataDir, '--json', 'serve', '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  servers.push(child);
+  const match = await waitForLine(child, /^(\{.*"url".*\})$/m);
+  const { url, origin } = JSON.parse(match[1] ?? '{}') as { url: string; origin: string };
+  return { url, origin, child };
+}
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  (page as Page & { problems?: string[] }).problems = problems;
+  await page.goto(url);
+  return page;
+}
+
+describe('web mode in Chromium', () => {
+  it('creates a project in the browser, and still lists it after the server restarts', async () => {
+    const dataDir = tempDir('ctvlm-e2e-');
+    const first = await startServer(dataDir, ['--no-demo']);
+    const page = await openPage(first.url);
+    await page.getByText('No projects yet').waitFor();
+    expect(page.url()).not.toContain('token='); // the token is taken out of the address bar
+
+    await page.getByLabel('Name').fill('Pancreas pilot');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Pancreas pilot' }).waitFor();
+    expect(await page.locator('[data-count="studies"]').textContent()).toBe('0');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-new-project.png') });
+    expect(fs.existsSync(path.join(dataDir, 'projects', 'Pancreas pilot', 'project.sqlite'))).toBe(true);
+
+    await stopProcess(first.child);
+    const second = await startServer(dataDir, ['--no-demo']);
+    expect(second.url).not.toBe(first.url); // a new token per launch
+    await page.goto(second.url);
+    await page.getByRole('link', { name: 'Pancreas pilot' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-after-restart.png') });
+    expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the demo project built on first start, with progress, and opens its studies', async () => {
+    const dataDir = tempDir('ctvlm-e2e-');
+    const server = await startServer(dataDir);
+    const page = await openPage(server.url);
+    await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).waitFor();
+    await page.locator('.job[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
+    await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).click();
+    await page.getByRole('heading', { name: /Demo: synthetic abdomen/ }).waitFor();
+    await page.locator('[data-count="studies"]', { hasText: '24' }).waitFor();
+    expect(await page.locator('table.studies tbody tr').count()).toBe(24);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-demo-project.png') });
+    await page.close();
+  });
+
+  it('refuses the API to a page opened without the token, and says what to do', async () => {
+    const dataDir = tempDir('ctvlm-e2e-');
+    const server = await startServer(dataDir, ['--no-demo']);
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('access token');
+    const status = await page.evaluate(
+      async () =>
+        (
+          await fetch('/api/invoke/projects.list', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+    );
+    expect(status).toBe(401);
+    await page.close();
+  });
+});
