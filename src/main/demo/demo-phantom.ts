@@ -32,13 +32,13 @@ export function makeAbdomenPhantom(seed: number, findings: PhantomFindings): Pha
   const [sx, sy, sz] = DEMO_SPACING_MM;
   const jitter = (mm: number): number => random.uniform(-mm, mm);
 
-  // World coordinates in mm, RAS: +x patient left, +y anterior, +z superior.
+  // World coordinates in mm, RAS+: +x towards the patient's right, +y anterior, +z superior.
   const body: Ellipsoid = { cx: 0, cy: 0, cz: 0, rx: 140 + jitter(10), ry: 100 + jitter(8), rz: 1e9 };
   const inner: Ellipsoid = { ...body, rx: body.rx - 15, ry: body.ry - 15 };
-  const liver: Ellipsoid = { cx: -55 + jitter(5), cy: 10 + jitter(5), cz: 30, rx: 60, ry: 55, rz: 55 };
+  const liver: Ellipsoid = { cx: 55 + jitter(5), cy: 10 + jitter(5), cz: 30, rx: 60, ry: 55, rz: 55 };
   const spleenScale = findings.splenomegaly ? 1.6 : 1;
   const spleen: Ellipsoid = {
-    cx: 75,
+    cx: -75,
     cy: -20,
     cz: 35,
     rx: 22 * spleenScale,
@@ -46,7 +46,7 @@ export function makeAbdomenPhantom(seed: number, findings: PhantomFindings): Pha
     rz: 35 * spleenScale,
   };
   const kidneys: Ellipsoid[] = [-1, 1].map((side) => ({ cx: side * 55, cy: -45, cz: -25, rx: 20, ry: 25, rz: 45 }));
-  const aorta: Ellipsoid = { cx: 10, cy: -35, cz: 0, rx: 10, ry: 10, rz: 1e9 };
+  const aorta: Ellipsoid = { cx: -10, cy: -35, cz: 0, rx: 10, ry: 10, rz: 1e9 };
   const spine: Ellipsoid = { cx: 0, cy: -65, cz: 0, rx: 20, ry: 18, rz: 1e9 };
   const lesion: Ellipsoid = {
     cx: liver.cx + jitter(15),
@@ -58,7 +58,7 @@ export function makeAbdomenPhantom(seed: number, findings: PhantomFindings): Pha
   };
   const lesionRadius = random.uniform(14, 22);
   Object.assign(lesion, { rx: lesionRadius, ry: lesionRadius, rz: lesionRadius });
-  const cyst: Ellipsoid = { cx: liver.cx + 20, cy: liver.cy - 15, cz: liver.cz - 15, rx: 10, ry: 10, rz: 10 };
+  const cyst: Ellipsoid = { cx: liver.cx - 20, cy: liver.cy - 15, cz: liver.cz - 15, rx: 10, ry: 10, rz: 10 };
 
   const data = new Int16Array(nx * ny * nz);
   const ox = -((nx - 1) / 2) * sx;
