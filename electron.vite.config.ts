@@ -10,6 +10,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/app/electron-main.ts'),
           'utility-worker': resolve(import.meta.dirname, 'src/main/app/utility-worker-entry.ts'),
+          'augment-worker': resolve(import.meta.dirname, 'src/main/volumes/augment/augment-worker-entry.ts'),
         },
         external: ['better-sqlite3'],
       },

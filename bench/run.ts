@@ -1,7 +1,29 @@
-/** `npm run bench`: runs every benchmark, prints the numbers, keeps them in bench/results/. */
-import { print, save } from './bench-utils';
+/**
+ * `npm run bench [name...]`: runs the benchmarks (all, or those named), prints the numbers and
+ * keeps them in bench/results/ with the machine's name.
+ */
+import { print, save, type Measurement } from './bench-utils';
+import { runAugmentBench } from './augment.bench';
 import { runFoundationBench } from './foundation.bench';
+import { runPreprocessBench } from './preprocess.bench';
+import { runReadVolumeBench } from './read-volume.bench';
 
-const foundation = await runFoundationBench();
-print('Foundation', foundation);
-console.log(`\nSaved to ${save('foundation', foundation)}`);
+const benches: Record<string, { title: string; run: () => Promise<Measurement[]> }> = {
+  foundation: { title: 'Foundation: projects, jobs, web mode', run: runFoundationBench },
+  'read-volume': { title: 'Reading CT volumes', run: runReadVolumeBench },
+  preprocess: { title: 'Preprocessing presets and cache', run: runPreprocessBench },
+  augment: { title: 'Augmentation (MedCT-VLM Table 2)', run: runAugmentBench },
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`Unknown bench ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}.`);
+  process.exit(2);
+}
+for (const [name, bench] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const measurements = await bench.run();
+  print(bench.title, measurements);
+  console.log(`Saved to ${save(name, measurements)}`);
+}

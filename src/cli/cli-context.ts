@@ -43,11 +43,11 @@ export class CliContext {
     return this.clientInstance;
   }
 
-  /** Follow a job to its end, printing progress; Ctrl-C cancels it. Throws its error if it failed. */
-  async followJob(jobId: string): Promise<void> {
+  /** Follow a job to its end, printing progress; Ctrl-C cancels it. Returns its result; throws its error. */
+  async followJob(jobId: string): Promise<unknown> {
     const printer = createProgressPrinter(this.output.json);
     const api = this.api;
-    const finished = new Promise<void>((resolve, reject) => {
+    const finished = new Promise<unknown>((resolve, reject) => {
       const offProgress = api.on('job.progress', (progress) => {
         if (progress.jobId === jobId) printer.update(progress);
       });
@@ -56,7 +56,7 @@ export class CliContext {
         offProgress();
         offFinished();
         printer.finish();
-        if (event.status === 'succeeded') resolve();
+        if (event.status === 'succeeded') resolve(event.result);
         else if (event.status === 'cancelled')
           reject(new CancelledError('Cancelled; the work done so far is kept and resumes next time.'));
         else reject(event.error ? fromErrorPayload(event.error) : new Error('The job failed.'));
@@ -72,11 +72,11 @@ export class CliContext {
       // The job may have ended before we subscribed.
       const current = (await api.invoke('jobs.list', {})).jobs.find((job) => job.jobId === jobId);
       if (current && current.status !== 'running') {
-        if (current.status === 'succeeded') return;
+        if (current.status === 'succeeded') return current.result;
         if (current.status === 'cancelled') throw new CancelledError();
         throw current.error ? fromErrorPayload(current.error) : new Error('The job failed.');
       }
-      await finished;
+      return await finished;
     } finally {
       process.off('SIGINT', onSignal);
     }

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { APP_NAME, APP_VERSION } from '../main/app-version';
 import { CliContext, type GlobalOptions } from './cli-context';
 import { reportError } from './cli-output';
+import { registerImportCommand } from './commands/import-command';
+import { registerPreprocessCommand } from './commands/preprocess-command';
 import { registerProjectCommands } from './commands/project-commands';
 import { registerServeCommand } from './commands/serve-command';
 
@@ -51,6 +53,8 @@ export function buildProgram(): Command {
     );
 
   registerProjectCommands(program, run);
+  registerImportCommand(program, run);
+  registerPreprocessCommand(program, run);
   registerServeCommand(program);
   program.addHelpText('after', () => `\nAll commands:\n${listCommands(program).join('\n')}\n`);
   return program;

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTsProcess, stopProcess } from '../helpers/child-process';
-import { CLI_BIN, REPO_ROOT } from '../helpers/paths';
+import { writeManifest } from '../helpers/manifest-builder';
+import { CLI_BIN, REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
 import { tempDir } from '../helpers/temp-dir';
 
 interface CliResult {
@@ -109,5 +110,57 @@ describe('ctvlm CLI', () => {
     const refused = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is open for writing by process');
+  });
+
+  it('imports a manifest, prints a summary with each failed study, and exits 1 when any failed', async () => {
+    const dataDir = tempDir();
+    const sourceDir = tempDir();
+    fs.symlinkSync(path.join(SHARED_FIXTURES, 'ct', 'head-ct-small.nii.gz'), path.join(sourceDir, 'head.nii.gz'));
+    const manifest = writeManifest(
+      sourceDir,
+      ['study_id', 'patient_id', 'image', 'report', 'split'],
+      [
+        ['a', 'p1', 'head.nii.gz', 'FINDINGS: normal.', 'train'],
+        ['b', 'p2', 'head.nii.gz', 'FINDINGS: normal.', 'test'],
+        ['c', 'p3', 'missing.nii.gz', 'FINDINGS: normal.', 'val'],
+      ],
+    );
+    const project = path.join(dataDir, 'proj');
+    expect((await ctvlm(['--data-dir', dataDir, 'project', 'create', 'proj', '--dir', dataDir])).code).toBe(0);
+    const imported = await ctvlm(['--data-dir', dataDir, 'import', project, '--manifest', manifest]);
+    expect(imported.code).toBe(1);
+    expect(imported.stdout).toContain('2 imported, 0 already there, 1 failed (of 3 rows)');
+    expect(imported.stdout).toContain('Splits: 1 train, 0 val, 1 test.');
+    expect(imported.stdout).toContain('missing.nii.gz does not exist');
+
+    const json = await ctvlm([
+      '--data-dir',
+      dataDir,
+      '--json',
+      'import',
+      project,
+      '--manifest',
+      manifest,
+      '--name',
+      'manifest',
+    ]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      imported: 0,
+      skipped: 2,
+      failed: 1,
+      errors: [{ studyUid: 'c', code: 'STUDY_INVALID' }],
+    });
+
+    const badManifest = await ctvlm([
+      '--data-dir',
+      dataDir,
+      'import',
+      project,
+      '--manifest',
+      path.join(sourceDir, 'nope.csv'),
+    ]);
+    expect(badManifest.code).toBe(1);
+    expect(badManifest.stderr).toContain('Cannot read the manifest');
   });
 });

@@ -31,6 +31,8 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'projects.forget': unused,
     'projects.get': unused,
     'studies.list': ({ limit, offset }) => ({ total: limit + offset, studies: [] }),
+    'datasets.import': unused,
+    'datasets.errors': unused,
     'demo.ensure': unused,
     'jobs.list': () => ({ jobs: [] }),
     'jobs.cancel': unused,

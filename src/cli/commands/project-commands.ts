@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ProjectDetail, ProjectSummary } from '../../shared/api/project-schemas';
-import type { CliContext, GlobalOptions } from '../cli-context';
-
-type Run = (action: (context: CliContext) => Promise<void>) => Promise<void>;
+import { resolveProjectId, type Run } from './project-target';
 
 export function registerProjectCommands(program: Command, run: Run): void {
   const project = program.command('project').description('create, list and inspect projects');
@@ -87,11 +85,6 @@ export function registerProjectCommands(program: Command, run: Run): void {
     );
 }
 
-async function resolveProjectId(cli: CliContext, target: string): Promise<string> {
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(target)) return target;
-  return (await cli.api.invoke('projects.add', { path: path.resolve(target) })).id;
-}
-
 function formatSummary(project: ProjectSummary): string {
   const status = project.status === 'ok' ? '' : `  [${project.status}: ${project.error?.message ?? ''}]`;
   return `${project.id}  ${project.name}${project.isDemo ? ' (demo)' : ''}\n    ${project.path}${status}`;
@@ -109,5 +102,3 @@ function formatDetail(detail: ProjectDetail): string {
   ];
   return lines.join('\n');
 }
-
-export type { GlobalOptions };

@@ -20,6 +20,9 @@ const paths: WindowPaths = {
 };
 const trusted = new TrustedSenders(path.join(here, '../renderer'), devUrl ? new URL(devUrl).origin : null);
 
+// Worker threads started inside job processes find their bundled entries here.
+process.env.CTVLM_AUGMENT_WORKER_ENTRY ??= path.join(here, 'augment-worker.js');
+
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
 

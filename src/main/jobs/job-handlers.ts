@@ -1,5 +1,6 @@
 /** Job kind -> the code that runs it inside a worker process. */
 import type { JobKind } from '../../shared/api/job-schemas';
+import { importDatasetJob } from '../datasets/import-dataset-job';
 import { buildDemoProjectJob } from '../demo/demo-build-job';
 import type { JobContext } from './job-context';
 
@@ -7,4 +8,5 @@ export type JobHandler = (input: unknown, context: JobContext) => Promise<unknow
 
 export const jobHandlers: Record<JobKind, JobHandler> = {
   'demo.build': buildDemoProjectJob,
+  'dataset.import': importDatasetJob,
 };

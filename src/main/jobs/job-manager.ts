@@ -60,6 +60,7 @@ export class JobManager {
       startedAt: new Date().toISOString(),
       finishedAt: null,
       error: null,
+      result: null,
     };
     let resolveFinished: (info: JobInfo) => void = () => undefined;
     const job: RunningJob = {
@@ -83,7 +84,8 @@ export class JobManager {
       info.error = error;
       info.finishedAt = new Date().toISOString();
       info.etaSeconds = status === 'succeeded' ? 0 : null;
-      this.events.emit('job.finished', { jobId, kind, projectId: info.projectId, status, error });
+      info.result = status === 'succeeded' ? job.result : null;
+      this.events.emit('job.finished', { jobId, kind, projectId: info.projectId, status, error, result: info.result });
       this.pruneFinished();
       resolveFinished(info);
     };

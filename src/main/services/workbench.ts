@@ -9,6 +9,7 @@ import { APP_NAME, APP_VERSION } from '../app-version';
 import { JobManager } from '../jobs/job-manager';
 import type { WorkerLauncher } from '../jobs/job-protocol';
 import { AppRegistry } from '../store/app-registry';
+import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
 import { ProjectService } from './project-service';
 
@@ -35,6 +36,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const projects = new ProjectService(registry, options.dataDir, `${APP_NAME} ${APP_VERSION} (${options.mode})`);
   const jobs = new JobManager(options.launcher, events, options.cancelGraceMs);
   const demo = new DemoService(projects, jobs);
+  const datasets = new DatasetService(projects, jobs);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -68,6 +70,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
     'projects.get': ({ projectId }) => projects.detail(projectId),
     'studies.list': ({ projectId, limit, offset }) => projects.studies(projectId, limit, offset),
+    'datasets.import': ({ projectId, ...input }) => datasets.startImport(projectId, input),
+    'datasets.errors': ({ projectId, datasetId, limit, offset }) =>
+      datasets.errors(projectId, datasetId, limit, offset),
     'demo.ensure': () => demo.ensure(),
     'jobs.list': () => ({ jobs: jobs.list() }),
     'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { BugError } from '../../shared/errors';
 
-export type NiftiVoxels = Int16Array | Uint8Array | Float32Array;
+export type NiftiVoxels = Int16Array | Uint16Array | Uint8Array | Float32Array;
 
 export interface NiftiVolume {
   /** Voxels in NIfTI order: x fastest, then y, then z. */
@@ -15,6 +15,11 @@ export interface NiftiVolume {
   /** Voxel (i,j,k) -> world (x,y,z) in mm, RAS+: a row-major 4x4 matrix. */
   affine: readonly number[];
   description?: string;
+  /**
+   * Stored values v mean v * slope + intercept (scl_slope, scl_inter): how a viewer shows
+   * quantised data in real units. Without it the values are stored as they are (slope 1).
+   */
+  scaling?: { slope: number; intercept: number };
 }
 
 const HEADER_SIZE = 348;
@@ -23,6 +28,7 @@ const VOX_OFFSET = 352;
 const DATATYPES = new Map<string, { code: number; bitpix: number }>([
   ['Uint8Array', { code: 2, bitpix: 8 }],
   ['Int16Array', { code: 4, bitpix: 16 }],
+  ['Uint16Array', { code: 512, bitpix: 16 }],
   ['Float32Array', { code: 16, bitpix: 32 }],
 ]);
 
@@ -36,6 +42,13 @@ export function encodeNifti(volume: NiftiVolume): Buffer {
   if (volume.affine.length !== 16) throw new BugError('A NIfTI affine must be a 4x4 matrix (16 numbers).');
   const type = DATATYPES.get(volume.data.constructor.name);
   if (!type) throw new BugError(`Unsupported NIfTI voxel type ${volume.data.constructor.name}.`);
+  const scaling = volume.scaling ?? { slope: 1, intercept: 0 };
+  // A slope of 0 means "no scaling" in NIfTI, so it cannot express a constant volume either.
+  if (!Number.isFinite(scaling.slope) || scaling.slope === 0 || !Number.isFinite(scaling.intercept)) {
+    throw new BugError(
+      `NIfTI scaling needs a finite, non-zero slope and a finite intercept, not ${JSON.stringify(scaling)}.`,
+    );
+  }
 
   const header = Buffer.alloc(VOX_OFFSET); // 348-byte header + 4-byte empty extension flag
   header.writeInt32LE(HEADER_SIZE, 0);
@@ -52,8 +65,8 @@ export function encodeNifti(volume: NiftiVolume): Buffer {
   const pixdim = [qfac, spacing[0] ?? 1, spacing[1] ?? 1, spacing[2] ?? 1, 0, 0, 0, 0];
   pixdim.forEach((value, i) => header.writeFloatLE(value, 76 + 4 * i));
   header.writeFloatLE(VOX_OFFSET, 108);
-  header.writeFloatLE(1, 112); // scl_slope
-  header.writeFloatLE(0, 116); // scl_inter
+  header.writeFloatLE(scaling.slope, 112); // scl_slope
+  header.writeFloatLE(scaling.intercept, 116); // scl_inter
   header.writeUInt8(2 | 8, 123); // xyzt_units: mm, s
   header.write((volume.description ?? 'CT-VLM Workbench').slice(0, 79), 148, 'latin1');
   header.writeInt16LE(1, 252); // qform_code: scanner

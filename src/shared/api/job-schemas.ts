@@ -3,7 +3,7 @@ import { ErrorPayloadSchema } from '../errors';
 
 export const JobIdSchema = z.string().min(1);
 
-export const JOB_KINDS = ['demo.build'] as const;
+export const JOB_KINDS = ['demo.build', 'dataset.import'] as const;
 export const JobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
@@ -27,6 +27,8 @@ export const JobInfoSchema = JobProgressSchema.extend({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   error: ErrorPayloadSchema.nullable(),
+  /** What the job returned when it succeeded (its shape depends on the kind). */
+  result: z.unknown().nullable(),
 });
 export type JobInfo = z.infer<typeof JobInfoSchema>;
 
@@ -36,5 +38,6 @@ export const JobFinishedSchema = z.object({
   projectId: z.string().nullable(),
   status: JobStatusSchema.exclude(['running']),
   error: ErrorPayloadSchema.nullable(),
+  result: z.unknown().nullable(),
 });
 export type JobFinished = z.infer<typeof JobFinishedSchema>;

@@ -3,6 +3,7 @@
  * the web-mode HTTP server and the CLI all go through it, and main validates both sides.
  */
 import { z } from 'zod';
+import { ImportDatasetInputSchema, ImportErrorRowSchema } from './dataset-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
 import {
   ProjectDetailSchema,
@@ -72,6 +73,23 @@ export const routes = {
       .strict(),
     z.object({ total: z.number().int(), studies: z.array(StudyRowSchema) }),
     'Studies of a project, with a report excerpt and evaluation-only labels.',
+  ),
+  'datasets.import': route(
+    ImportDatasetInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Import studies and reports from a manifest CSV, in the background; bad studies are recorded, the rest imported.',
+  ),
+  'datasets.errors': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        datasetId: z.number().int().nullable().default(null),
+        limit: z.number().int().min(1).max(1000).default(200),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), errors: z.array(ImportErrorRowSchema) }),
+    'What went wrong with each study that could not be imported.',
   ),
   'demo.ensure': route(
     Empty,

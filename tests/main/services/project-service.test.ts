@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../src/shared/api/client';
 import { createInProcessBridge } from '../../../src/main/api/in-process-bridge';
+import { projectDatabase } from '../../../src/main/store/project-schema';
 import { projectDbPath } from '../../../src/main/store/project-store';
 import { tempDir } from '../../helpers/temp-dir';
 import { testWorkbench } from '../../helpers/workbench';
@@ -89,7 +90,7 @@ describe('projects through the API', () => {
       const created = await api.invoke('projects.create', { name: 'Empty' });
       const detail = await api.invoke('projects.get', { projectId: created.id });
       expect(detail.counts).toEqual({ datasets: 0, studies: 0, reports: 0, runs: 0, adapters: 0, evaluations: 0 });
-      expect(detail.schemaVersion).toBe(2);
+      expect(detail.schemaVersion).toBe(projectDatabase.migrations.length);
       expect(await api.invoke('studies.list', { projectId: created.id })).toEqual({ total: 0, studies: [] });
       await expect(
         api.invoke('projects.get', { projectId: '00000000-0000-4000-8000-000000000000' }),

@@ -11,6 +11,8 @@ export interface NewStudy {
   imageSha256: string | null;
   labels: Record<string, number>;
   reportText: string;
+  /** The image grid as read at import (dims, spacing, kind). */
+  imageMeta?: Record<string, unknown> | null;
 }
 
 export function insertDataset(db: Database.Database, name: string, source: string): number {
@@ -30,8 +32,8 @@ export function insertStudyWithReport(db: Database.Database, study: NewStudy): n
     const studyId = Number(
       db
         .prepare(
-          `INSERT INTO studies (dataset_id, study_uid, patient_id, split, image_path, image_sha256, labels_json, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO studies (dataset_id, study_uid, patient_id, split, image_path, image_sha256, labels_json, image_meta_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           study.datasetId,
@@ -41,6 +43,7 @@ export function insertStudyWithReport(db: Database.Database, study: NewStudy): n
           study.imagePath,
           study.imageSha256,
           JSON.stringify(study.labels),
+          study.imageMeta ? JSON.stringify(study.imageMeta) : null,
           now,
         ).lastInsertRowid,
     );
