@@ -41,9 +41,7 @@ function finished(workbench: Workbench, jobId: string): Promise<unknown> {
   return workbench.jobs.wait(jobId);
 }
 
-function storedStudies(
-  projectDir: string,
-): Array<{
+function storedStudies(projectDir: string): Array<{
   study_uid: string;
   patient_id: string;
   split: string;
