@@ -1,32 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTsProcess, stopProcess } from '../helpers/child-process';
 import { writeManifest } from '../helpers/manifest-builder';
-import { CLI_BIN, REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
+import { REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
+import { ctvlm } from '../helpers/run-ctvlm';
 import { tempDir } from '../helpers/temp-dir';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function ctvlm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const children: ChildProcess[] = [];
 afterEach(async () => {

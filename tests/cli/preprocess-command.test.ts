@@ -1,50 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
 import * as nifti from 'nifti-reader-js';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CliContext, type GlobalOptions } from '../../src/cli/cli-context';
-import { reportError } from '../../src/cli/cli-output';
-import { registerPreprocessCommand } from '../../src/cli/commands/preprocess-command';
+import { describe, expect, it } from 'vitest';
 import { encodeNiftiGz } from '../../src/main/volumes/nifti-writer';
 import { preprocess } from '../../src/main/volumes/preprocess';
 import { TINY_PRESET } from '../../src/main/volumes/presets';
 import { readVolume } from '../../src/main/volumes/read-volume';
 import { SHARED_FIXTURES } from '../helpers/paths';
+import { ctvlm } from '../helpers/run-ctvlm';
 import { tempDir } from '../helpers/temp-dir';
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `ctvlm [--json] preprocess ...` in this process, wired the way src/cli/main.ts wires commands. */
-async function ctvlm(args: string[]): Promise<CliResult> {
-  const result: CliResult = { code: 0, stdout: '', stderr: '' };
-  const program = new Command().option('--json').option('--data-dir <folder>').exitOverride();
-  registerPreprocessCommand(program, async (action) => {
-    const globals = program.opts<GlobalOptions>();
-    const context = new CliContext(globals);
-    try {
-      await action(context);
-    } catch (error) {
-      result.code = reportError(error, globals.json ?? false);
-    } finally {
-      await context.close();
-    }
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((result.stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((result.stderr += String(chunk)), true));
-  try {
-    await program.parseAsync(['node', 'ctvlm', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return result;
-}
-
-afterEach(() => vi.restoreAllMocks());
 
 function readNifti(file: string): { header: nifti.NIFTI1 | nifti.NIFTI2; image: ArrayBuffer } {
   const bytes = fs.readFileSync(file);
