@@ -5,6 +5,7 @@
 import { print, save, type Measurement } from './bench-utils';
 import { runAugmentBench } from './augment.bench';
 import { runFoundationBench } from './foundation.bench';
+import { runPhantomsBench } from './phantoms.bench';
 import { runPreprocessBench } from './preprocess.bench';
 import { runReadVolumeBench } from './read-volume.bench';
 
@@ -13,6 +14,7 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   'read-volume': { title: 'Reading CT volumes', run: runReadVolumeBench },
   preprocess: { title: 'Preprocessing presets and cache', run: runPreprocessBench },
   augment: { title: 'Augmentation (MedCT-VLM Table 2)', run: runAugmentBench },
+  phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
 };
 
 const wanted = process.argv.slice(2);

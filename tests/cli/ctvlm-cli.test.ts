@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTsProcess, stopProcess } from '../helpers/child-process';
+import { DEMO_STUDY_COUNT } from '../../src/main/demo/demo-build-job';
 import { writeManifest } from '../helpers/manifest-builder';
 import { REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
 import { ctvlm } from '../helpers/run-ctvlm';
@@ -72,8 +73,8 @@ describe('ctvlm CLI', () => {
     const dataDir = tempDir();
     const built = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
     expect(built.code).toBe(0);
-    expect(built.stderr).toMatch(/100% 24\/24/);
-    expect(built.stdout).toContain('24 studies, 24 reports');
+    expect(built.stderr).toMatch(/100% (\d+)\/\1 /);
+    expect(built.stdout).toContain(`${DEMO_STUDY_COUNT} studies, ${DEMO_STUDY_COUNT} reports`);
 
     const demoDir = path.join(dataDir, 'projects', 'demo');
     const { child } = await startTsProcess(

@@ -10,7 +10,6 @@ import { SHARED_FIXTURES } from '../helpers/paths';
 import { ctvlm } from '../helpers/run-ctvlm';
 import { tempDir } from '../helpers/temp-dir';
 
-
 function readNifti(file: string): { header: nifti.NIFTI1 | nifti.NIFTI2; image: ArrayBuffer } {
   const bytes = fs.readFileSync(file);
   let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_STUDY_COUNT } from '../../src/main/demo/demo-build-job';
 import { stopProcess, waitForLine } from '../helpers/child-process';
-import { CLI_BIN, REPO_ROOT } from '../helpers/paths';
+import { writeManifest } from '../helpers/manifest-builder';
+import { CLI_BIN, REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
 import { tempDir } from '../helpers/temp-dir';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -83,6 +85,27 @@ describe('web mode in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-new-project.png') });
     expect(fs.existsSync(path.join(dataDir, 'projects', 'Pancreas pilot', 'project.sqlite'))).toBe(true);
 
+    // Import a dataset from the UI: two good studies, one whose image is missing.
+    const source = tempDir('ctvlm-e2e-source-');
+    fs.symlinkSync(path.join(SHARED_FIXTURES, 'ct', 'head-ct-small.nii.gz'), path.join(source, 'head.nii.gz'));
+    const manifest = writeManifest(
+      source,
+      ['study_id', 'patient_id', 'image', 'report', 'label:hemorrhage'],
+      [
+        ['ct-1', 'p1', 'head.nii.gz', 'FINDINGS: No hemorrhage.', '0'],
+        ['ct-2', 'p2', 'head.nii.gz', 'FINDINGS: Acute subdural hemorrhage.', '1'],
+        ['ct-3', 'p3', 'lost.nii.gz', 'FINDINGS: Normal.', '0'],
+      ],
+      'site-a.csv',
+    );
+    await page.getByLabel('Manifest file').fill(manifest);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('[data-count="studies"]', { hasText: '2' }).waitFor();
+    await page.getByRole('heading', { name: 'Import problems (1)' }).waitFor();
+    await expect(page.locator('table.import-errors').textContent()).resolves.toContain('lost.nii.gz does not exist');
+    await expect(page.locator('.job[data-status="succeeded"]').textContent()).resolves.toContain('Importing a dataset');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-import.png'), fullPage: true });
+
     await stopProcess(first.child);
     const second = await startServer(dataDir, ['--no-demo']);
     expect(second.url).not.toBe(first.url); // a new token per launch
@@ -104,8 +127,11 @@ describe('web mode in Chromium', () => {
     expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
     await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).click();
     await page.getByRole('heading', { name: /Demo: synthetic abdomen/ }).waitFor();
-    await page.locator('[data-count="studies"]', { hasText: '24' }).waitFor();
-    expect(await page.locator('table.studies tbody tr').count()).toBe(24);
+    await page.locator('[data-count="studies"]', { hasText: String(DEMO_STUDY_COUNT) }).waitFor();
+    expect(await page.locator('table.studies tbody tr').count()).toBe(Math.min(25, DEMO_STUDY_COUNT)); // one page
+    await expect(page.getByText(/Page 1 of \d+/).textContent()).resolves.toBe(
+      `Page 1 of ${Math.ceil(DEMO_STUDY_COUNT / 25)}`,
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-demo-project.png') });
     expect(problems).toEqual([]);
     await page.close();

@@ -88,7 +88,7 @@ export async function importManifest(
         studyUid: study.studyUid,
         patientId: study.patientId,
         split,
-        imagePath: study.imagePath,
+        imagePath: storedImagePath(project.dir, study.imagePath),
         imageSha256: study.imageSha256,
         labels: study.labels,
         reportText: study.reportText,
@@ -115,4 +115,10 @@ export async function importManifest(
     `Imported ${summary.imported}, failed ${summary.failed}`,
   );
   return summary;
+}
+
+/** Images inside the project folder are stored relative to it, so the project can move. */
+function storedImagePath(projectDir: string, imagePath: string): string {
+  const relative = path.relative(projectDir, imagePath);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? imagePath : relative.split(path.sep).join('/');
 }

@@ -9,6 +9,7 @@ import type { Workbench } from '../../../src/main/services/workbench';
 import { openProject } from '../../../src/main/store/project-store';
 import { encodeNifti } from '../../../src/main/volumes/nifti-writer';
 import { writeManifest } from '../../helpers/manifest-builder';
+import { copyHeadSeries, filesByPosition, patchString, readElements } from '../../helpers/volume-dicom-files';
 import { SHARED_FIXTURES } from '../../helpers/paths';
 import { tempDir } from '../../helpers/temp-dir';
 import { testWorkbench } from '../../helpers/workbench';
@@ -115,6 +116,17 @@ describe('dataset import', () => {
     fs.writeFileSync(path.join(dataDir, 'good.nii.gz'), original);
     fs.writeFileSync(path.join(dataDir, 'truncated.nii.gz'), original.subarray(0, Math.floor(original.length / 2)));
     fs.writeFileSync(path.join(dataDir, 'not-nifti.nii.gz'), 'just some text that is not a volume');
+    // A DICOM series from an MR scanner, and a folder mixing two series.
+    const mr = copyHeadSeries(path.join(dataDir, 'mr-series'));
+    for (const file of fs.readdirSync(mr)) patchString(path.join(mr, file), 'x00080060', 'MR');
+    const mixed = copyHeadSeries(path.join(dataDir, 'mixed-series'));
+    const uidElement = readElements(path.join(mixed, fs.readdirSync(mixed)[0] ?? '')).get('x0020000e');
+    const otherUid = Buffer.from(uidElement?.value ?? Buffer.alloc(0))
+      .toString('latin1')
+      .replace(/\d(?=\D*$)/, (d) => String((Number(d) + 1) % 10));
+    filesByPosition(mixed)
+      .filter((_, i) => i % 2 === 0)
+      .forEach((file) => patchString(file, 'x0020000e', otherUid));
     const nan = new Float32Array(8 * 8 * 4).fill(-100);
     nan[17] = Number.NaN;
     fs.writeFileSync(path.join(dataDir, 'nan.nii'), encodeNifti({ data: nan, dims: [8, 8, 4], affine: IDENTITY }));
@@ -128,14 +140,16 @@ describe('dataset import', () => {
       ['empty', 'p7', 'good.nii.gz', '   ', '0'],
       ['badlabel', 'p8', 'good.nii.gz', 'FINDINGS: x.', 'yes'],
       ['ok2', 'p9', 'good.nii.gz', 'FINDINGS: hemorrhage.', '1'],
+      ['mr', 'p10', 'mr-series', 'FINDINGS: normal.', '0'],
+      ['mixed', 'p11', 'mixed-series', 'FINDINGS: normal.', '0'],
     ];
     const manifest = writeManifest(dataDir, HEADER, rows);
     const { jobId } = await api.invoke('datasets.import', { projectId, manifestPath: manifest });
     const summary = ImportSummarySchema.parse(await finished(workbench, jobId));
-    expect(summary).toMatchObject({ imported: 2, failed: 7, skipped: 0 });
+    expect(summary).toMatchObject({ imported: 2, failed: 9, skipped: 0 });
 
     const { errors, total } = await api.invoke('datasets.errors', { projectId });
-    expect(total).toBe(7);
+    expect(total).toBe(9);
     const byStudy = new Map(errors.map((e) => [e.studyUid, e]));
     expect(byStudy.get('trunc')).toMatchObject({ code: 'VOLUME_INVALID' });
     expect(byStudy.get('magic')?.code).toMatch(/VOLUME_(INVALID|UNSUPPORTED)/);
@@ -145,6 +159,9 @@ describe('dataset import', () => {
     expect(byStudy.get('ok1')?.message).toContain('more than once');
     expect(byStudy.get('empty')?.message).toContain('report is empty');
     expect(byStudy.get('badlabel')?.message).toContain('label:hemorrhage');
+    expect(byStudy.get('mr')).toMatchObject({ code: 'VOLUME_UNSUPPORTED' });
+    expect(byStudy.get('mr')?.message).toContain('MR');
+    expect(byStudy.get('mixed')).toMatchObject({ code: 'SERIES_AMBIGUOUS' });
     for (const error of errors) expect(error.source).toMatch(/^line \d+: /);
     expect(storedStudies(projectDir).map((s) => s.study_uid)).toEqual(['ok1', 'ok2']);
 
@@ -152,9 +169,9 @@ describe('dataset import', () => {
     fs.writeFileSync(path.join(dataDir, 'truncated.nii.gz'), original);
     const rerun = await api.invoke('datasets.import', { projectId, manifestPath: manifest });
     const second = ImportSummarySchema.parse(await finished(workbench, rerun.jobId));
-    expect(second).toMatchObject({ imported: 1, skipped: 2, failed: 6 });
+    expect(second).toMatchObject({ imported: 1, skipped: 2, failed: 8 });
     expect(storedStudies(projectDir).map((s) => s.study_uid)).toEqual(['ok1', 'ok2', 'trunc']);
-    expect((await api.invoke('datasets.errors', { projectId })).total).toBe(6); // errors of the last run only
+    expect((await api.invoke('datasets.errors', { projectId })).total).toBe(8); // errors of the last run only
   });
 
   it('refuses a bad manifest before any work, writing nothing', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { describe, expect, it } from 'vitest';
-import { makeAbdomenPhantom } from '../../../src/main/demo/demo-phantom';
+import { planCohort, renderPhantom } from '../../../src/main/phantoms';
 import { encodeNifti, encodeNiftiGz } from '../../../src/main/volumes/nifti-writer';
 import { SHARED_FIXTURES } from '../../helpers/paths';
 
@@ -22,7 +22,9 @@ function readBack(bytes: Buffer): { header: nifti.NIFTI1 | nifti.NIFTI2; image: 
 
 describe('NIfTI writer', () => {
   it('writes a phantom that an independent reader reads back voxel for voxel with its affine', () => {
-    const phantom = makeAbdomenPhantom(7, { liverMass: true, liverCyst: false, splenomegaly: false, ascites: true });
+    const [plan] = planCohort({ region: 'abdomen', count: 1, seed: 7, scanner: 'source' });
+    if (!plan) throw new Error('no plan');
+    const phantom = renderPhantom(plan);
     const { header, image } = readBack(encodeNiftiGz({ ...phantom, description: 'phantom 7' }));
     expect(header.dims.slice(0, 4)).toEqual([3, ...phantom.dims]);
     expect(header.datatypeCode).toBe(4); // int16

@@ -1,0 +1,46 @@
+/** Small text helpers shared by the report phrasebooks and layout. */
+
+/** One statement of the findings section, tagged with the organ it is about (for organ-labelled layouts). */
+export interface ReportStatement {
+  organ: string;
+  text: string;
+}
+
+/** What a report says, before it is laid out with a style's headers. */
+export interface ReportContent {
+  indication: string;
+  technique: string;
+  findings: ReportStatement[];
+  impression: string[];
+}
+
+/** Picks one of several wordings (seeded by the report). */
+export type Pick = <T>(items: readonly T[]) => T;
+
+/** How much a style says beyond the findings that are present. */
+export interface Verbosity {
+  /** Probability that an absent finding is explicitly negated. */
+  negateAbsent: number;
+  /** Probability that each unrelated organ gets a normal statement. */
+  mentionOtherOrgan: number;
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "a", "a and b", "a, b and c". */
+export function joinList(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
+
+/** Centimetres with one decimal ("3.2"). */
+export function cm(value: number): string {
+  return value.toFixed(1);
+}
+
+/** Millimetres, whole ("32"). */
+export function mm(valueCm: number): string {
+  return String(Math.round(valueCm * 10));
+}
