@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEMO_STUDY_COUNT } from '../src/main/demo/demo-build-job';
 import { createNodeWorkerLauncher } from '../src/main/jobs/node-worker-launcher';
 import { startWebServer } from '../src/main/server/web-server';
 import { createWorkbench } from '../src/main/services/workbench';
