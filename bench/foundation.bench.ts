@@ -77,7 +77,7 @@ export async function runFoundationBench(): Promise<Measurement[]> {
         await workbench.jobs.wait(jobId ?? '');
       });
       measurements.push({
-        name: 'build the demo project (24 studies, worker process)',
+        name: `build the demo project (${DEMO_STUDY_COUNT} studies: render + import, worker)`,
         value: demo.ms / 1000,
         unit: 's',
       });
