@@ -4,6 +4,7 @@
  */
 import { print, save, type Measurement } from './bench-utils';
 import { runAugmentBench } from './augment.bench';
+import { runBackendsBench } from './backends.bench';
 import { runFoundationBench } from './foundation.bench';
 import { runPhantomsBench } from './phantoms.bench';
 import { runPreprocessBench } from './preprocess.bench';
@@ -15,6 +16,7 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   preprocess: { title: 'Preprocessing presets and cache', run: runPreprocessBench },
   augment: { title: 'Augmentation (MedCT-VLM Table 2)', run: runAugmentBench },
   phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
+  backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
 };
 
 const wanted = process.argv.slice(2);

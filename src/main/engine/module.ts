@@ -16,6 +16,11 @@ export interface StateDictReport {
   shapeMismatch: Array<{ key: string; expected: number[]; found: number[] }>;
 }
 
+/** A module with a forward pass on one tensor (Linear, Conv3d, their LoRA wrappers, ...). */
+export interface Layer extends Module {
+  apply(x: Tensor): Tensor;
+}
+
 export abstract class Module {
   private readonly ownParameters = new Map<string, Variable>();
   private readonly ownBuffers = new Map<string, Tensor>();
@@ -58,6 +63,18 @@ export abstract class Module {
     const old = this.ownBuffers.get(name);
     this.ownBuffers.set(name, tf.keep(value));
     if (old && old !== value) old.dispose();
+  }
+
+  /**
+   * The child named `name` as it is now. Forward passes call children through this, never
+   * through a field kept from construction, so a layer that LoRA wrapped in place is used.
+   */
+  protected layer(name: string): Layer {
+    const child = this.childModules.get(name);
+    if (!child || !('apply' in child) || typeof child.apply !== 'function') {
+      throw new BugError(`${this.constructor.name} has no layer named ${name}.`);
+    }
+    return child as Layer;
   }
 
   children(): Array<[string, Module]> {

@@ -1,0 +1,54 @@
+/**
+ * BatchNorm3d with frozen statistics: the output always uses `running_mean` / `running_var`
+ * (in training mode too) and never updates them, as the reference fine-tuning code does with its
+ * BatchNorm layers. Key names and shapes follow PyTorch (`weight`, `bias`, `running_mean`,
+ * `running_var`, `num_batches_tracked`); activations are NDHWC, channels last.
+ */
+import { BugError } from '../../../shared/errors';
+import { Module } from '../module';
+import { tf, type Tensor, type Variable } from '../tf';
+
+export interface BatchNorm3dOptions {
+  eps?: number;
+}
+
+export class BatchNorm3d extends Module {
+  readonly weight: Variable;
+  readonly bias: Variable;
+  readonly eps: number;
+
+  constructor(
+    readonly channels: number,
+    options: BatchNorm3dOptions = {},
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.weight = this.registerParameter('weight', tf.ones([channels]));
+    this.bias = this.registerParameter('bias', tf.zeros([channels]));
+    this.registerBuffer('running_mean', tf.zeros([channels]));
+    this.registerBuffer('running_var', tf.ones([channels]));
+    this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+  }
+
+  get runningMean(): Tensor {
+    return this.buffer('running_mean');
+  }
+
+  get runningVar(): Tensor {
+    return this.buffer('running_var');
+  }
+
+  /** x: [N, D, H, W, C] (any rank with channels last) -> same shape. */
+  apply(x: Tensor): Tensor {
+    const channels = x.shape[x.shape.length - 1];
+    if (channels !== this.channels) {
+      throw new BugError(`BatchNorm3d(${this.channels}) got an input with ${String(channels)} channels.`);
+    }
+    return tf.tidy(() => {
+      // y = (x - mean) / sqrt(var + eps) * weight + bias, folded into one scale and one shift.
+      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
+      const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
+      return tf.add(tf.mul(x, scale), shift);
+    });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Dropout that acts only in training mode. Seeded: each call draws the next seed of its own
+ * sequence, so the same seed gives the same masks run after run, and two calls differ.
+ */
+import { BugError } from '../../../shared/errors';
+import { Module } from '../module';
+import { tf, type Tensor } from '../tf';
+import { SeedSequence } from './init';
+
+export interface DropoutOptions {
+  seed?: number;
+}
+
+export class Dropout extends Module {
+  private readonly seeds: SeedSequence;
+
+  constructor(
+    readonly rate: number,
+    options: DropoutOptions = {},
+  ) {
+    super();
+    if (!(rate >= 0 && rate < 1)) throw new BugError(`Dropout rate must be in [0, 1), got ${rate}.`);
+    this.seeds = new SeedSequence(options.seed ?? 1);
+  }
+
+  /** Identity in evaluation mode (returns the input itself); scaled random zeroing in training. */
+  apply(x: Tensor): Tensor {
+    if (!this.training || this.rate === 0) return x;
+    return tf.dropout(x, this.rate, undefined, this.seeds.take());
+  }
+}

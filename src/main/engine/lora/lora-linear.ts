@@ -1,0 +1,23 @@
+/**
+ * LoRA on a Linear (Hu et al. 2021, as HF PEFT implements it): lora_A = Linear(in, r, no bias)
+ * with kaiming_uniform_(a=√5) — bound 1/√in, exactly the Linear default — and lora_B =
+ * Linear(r, out, no bias) at zero; y = base(x) + B(A(dropout(x))) · alpha/r.
+ */
+import { Linear } from '../layers/linear';
+import { validateLoraHyperparameters, type LoraHyperparameters } from './lora-hyperparameters';
+import { LoraLayer, zeroWeight } from './lora-layer';
+
+export interface LoraOptions extends LoraHyperparameters {
+  /** Seed for lora_A's initialisation and the dropout masks. */
+  seed?: number;
+}
+
+export class LoraLinear extends LoraLayer<Linear> {
+  constructor(base: Linear, options: LoraOptions) {
+    const { rank } = validateLoraHyperparameters(options);
+    const seed = options.seed ?? 1;
+    const loraA = new Linear(base.inFeatures, rank, { bias: false, seed });
+    const loraB = zeroWeight(new Linear(rank, base.outFeatures, { bias: false, seed: seed + 1 }));
+    super(base, loraA, loraB, options, seed);
+  }
+}
