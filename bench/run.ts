@@ -7,6 +7,7 @@ import { runAugmentBench } from './augment.bench';
 import { runBackendsBench } from './backends.bench';
 import { runFoundationBench } from './foundation.bench';
 import { runPhantomsBench } from './phantoms.bench';
+import { runTrainStepBench } from './train-step.bench';
 import { runPreprocessBench } from './preprocess.bench';
 import { runReadVolumeBench } from './read-volume.bench';
 
@@ -17,6 +18,7 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   augment: { title: 'Augmentation (MedCT-VLM Table 2)', run: runAugmentBench },
   phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
   backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
+  'train-step': { title: 'One contrastive training step of the small CT-VLM', run: runTrainStepBench },
 };
 
 const wanted = process.argv.slice(2);

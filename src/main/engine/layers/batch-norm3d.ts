@@ -6,6 +6,7 @@
  */
 import { BugError } from '../../../shared/errors';
 import { Module } from '../module';
+import { scaleShiftChannels } from './channels-last';
 import { tf, type Tensor, type Variable } from '../tf';
 
 export interface BatchNorm3dOptions {
@@ -48,7 +49,7 @@ export class BatchNorm3d extends Module {
       // y = (x - mean) / sqrt(var + eps) * weight + bias, folded into one scale and one shift.
       const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
       const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
-      return tf.add(tf.mul(x, scale), shift);
+      return scaleShiftChannels(x, scale, shift);
     });
   }
 }

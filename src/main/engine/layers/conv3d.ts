@@ -4,6 +4,7 @@
  */
 import { Module } from '../module';
 import { tf, type Tensor, type Variable } from '../tf';
+import { addChannelVector, padSpatial, torchToTfFilter } from './channels-last';
 import { torchDefaultUniform } from './init';
 
 export type Triple = [number, number, number];
@@ -49,20 +50,10 @@ export class Conv3d extends Module {
   /** x: [N, D, H, W, inChannels] -> [N, D', H', W', outChannels]. */
   apply(x: Tensor): Tensor {
     return tf.tidy(() => {
-      const filter = tf.transpose(this.weight, [2, 3, 4, 1, 0]) as tf.Tensor5D;
-      const [pd, ph, pw] = this.padding;
-      const padded =
-        pd || ph || pw
-          ? tf.pad(x as tf.Tensor5D, [
-              [0, 0],
-              [pd, pd],
-              [ph, ph],
-              [pw, pw],
-              [0, 0],
-            ])
-          : (x as tf.Tensor5D);
+      const filter = torchToTfFilter(this.weight);
+      const padded = padSpatial(x, this.padding) as tf.Tensor5D;
       const y = tf.conv3d(padded, filter, this.stride, 'valid');
-      return this.bias ? tf.add(y, this.bias) : y;
+      return this.bias ? addChannelVector(y, this.bias) : y;
     });
   }
 }

@@ -16,6 +16,8 @@ export interface TokenEmbeddingOptions {
   checkIds?: boolean;
 }
 
+const SYNC_READ_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
 export class TokenEmbedding extends Module {
   readonly weight: Variable;
   private readonly checkIds: boolean;
@@ -35,7 +37,10 @@ export class TokenEmbedding extends Module {
 
   /** ids: int32 [...] -> [..., dim]. */
   apply(ids: Tensor): Tensor {
-    if (this.checkIds) this.assertIdsInRange(ids);
+    // Reading ids back is synchronous: only where that is cheap and possible (a GPU backend under
+    // Node cannot read synchronously). On a GPU, ids come from a tokenizer whose vocabulary was
+    // checked against the model once (CtVlm.assertTokenizerFits).
+    if (this.checkIds && SYNC_READ_BACKENDS.has(tf.getBackend())) this.assertIdsInRange(ids);
     return embeddingLookup(this.weight, ids);
   }
 

@@ -4,6 +4,7 @@
  */
 import { BugError } from '../../../shared/errors';
 import { Module } from '../module';
+import { padSpatial } from './channels-last';
 import { tf, type Tensor } from '../tf';
 import type { Triple } from './conv3d';
 
@@ -36,21 +37,7 @@ export class MaxPool3d extends Module {
   apply(x: Tensor): Tensor {
     if (x.shape.length !== 5) throw new BugError(`MaxPool3d expects [N, D, H, W, C], got [${x.shape.join(', ')}].`);
     return tf.tidy(() => {
-      const [pd, ph, pw] = this.padding;
-      const padded =
-        pd || ph || pw
-          ? tf.pad(
-              x as tf.Tensor5D,
-              [
-                [0, 0],
-                [pd, pd],
-                [ph, ph],
-                [pw, pw],
-                [0, 0],
-              ],
-              -Infinity,
-            )
-          : (x as tf.Tensor5D);
+      const padded = padSpatial(x, this.padding, -Infinity) as tf.Tensor5D;
       return tf.maxPool3d(padded, this.kernel, this.stride, 'valid');
     });
   }

@@ -4,6 +4,7 @@
  * learnable `temperature`: a raw divisor τ (HCC-Merlin: logits = cos / τ, never clamped) or a
  * log-scale t (CT-CLIP: logits = cos · exp(t)). Embeddings are L2-normalised.
  */
+import { UserError } from '../../../../shared/errors';
 import { Module } from '../../module';
 import { tf, type Tensor, type Variable } from '../../tf';
 import { Linear } from '../../layers/linear';
@@ -77,6 +78,16 @@ export class CtVlm extends Module {
     return this.config.temperature.parametrisation === 'divide'
       ? inverseTemperatureScale(this.temperature)
       : expLogitScale(this.temperature);
+  }
+
+  /** Refuse a tokenizer whose ids would fall outside this model's token embedding. */
+  assertTokenizerFits(tokenizerVocabSize: number): void {
+    if (tokenizerVocabSize > this.config.text.vocabSize) {
+      throw new UserError(
+        'INVALID_INPUT',
+        `The tokenizer has ${tokenizerVocabSize} tokens but ${this.config.name} embeds only ${this.config.text.vocabSize}: use the model's own tokenizer.`,
+      );
+    }
   }
 
   /** Symmetric InfoNCE of a batch of (volume, report) pairs. */

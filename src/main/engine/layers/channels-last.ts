@@ -1,0 +1,56 @@
+/**
+ * Helpers for NDHWC tensors that keep every GPU kernel at rank ≤ 4. tfjs-backend-webgpu 4.22
+ * generates WGSL that indexes 5-D shapes with a `vec5` type WGSL does not have, so a 5-D pad or a
+ * 5-D broadcast binary op fails on Dawn ("cannot index type 'vec5'"). These do the same work on
+ * reshaped views instead.
+ */
+import { tf, type Tensor } from '../tf';
+
+/** x [..., C] + v [C], as a 2-D broadcast. */
+export function addChannelVector(x: Tensor, v: Tensor): Tensor {
+  return tf.tidy(() => {
+    const channels = x.shape[x.shape.length - 1] ?? 1;
+    return tf.reshape(tf.add(tf.reshape(x, [-1, channels]), v), x.shape);
+  });
+}
+
+/** x [..., C] · scale [C] + shift [C], as 2-D broadcasts. */
+export function scaleShiftChannels(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
+  return tf.tidy(() => {
+    const channels = x.shape[x.shape.length - 1] ?? 1;
+    return tf.reshape(tf.add(tf.mul(tf.reshape(x, [-1, channels]), scale), shift), x.shape);
+  });
+}
+
+/**
+ * Pad the spatial axes (1, 2, 3) of [N, D, H, W, C] with `value` on both sides, by concatenating
+ * constant slabs (tf.concat works on flattened 2-D views) instead of a 5-D pad kernel.
+ */
+export function padSpatial(x: Tensor, padding: readonly [number, number, number], value = 0): Tensor {
+  return tf.tidy(() => {
+    let y = x;
+    padding.forEach((amount, index) => {
+      if (amount <= 0) return;
+      const axis = index + 1;
+      const slabShape = [...y.shape];
+      slabShape[axis] = amount;
+      const slab = tf.fill(slabShape, value, y.dtype);
+      y = tf.concat([slab, y, slab], axis);
+    });
+    return y;
+  });
+}
+
+/**
+ * A PyTorch Conv3d weight [out, in, kd, kh, kw] as tfjs's filter [kd, kh, kw, in, out], through
+ * rank-2 and rank-3 transposes only (a 5-D transpose also trips the WGSL `vec5` limit).
+ */
+export function torchToTfFilter(weight: Tensor): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [out = 1, inChannels = 1, kd = 1, kh = 1, kw = 1] = weight.shape;
+    const kernel = kd * kh * kw;
+    const kernelFirst = tf.transpose(tf.reshape(weight, [out * inChannels, kernel])); // [K, out*in]
+    const inBeforeOut = tf.transpose(tf.reshape(kernelFirst, [kernel, out, inChannels]), [0, 2, 1]); // [K, in, out]
+    return tf.reshape(inBeforeOut, [kd, kh, kw, inChannels, out]);
+  });
+}
