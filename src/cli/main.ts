@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { APP_NAME, APP_VERSION } from '../main/app-version';
 import { CliContext, type GlobalOptions } from './cli-context';
 import { reportError } from './cli-output';
+import { registerAdapterCommands } from './commands/adapter-commands';
 import { registerDoctorCommand } from './commands/doctor-command';
 import { registerImportCommand } from './commands/import-command';
 import { registerPreprocessCommand } from './commands/preprocess-command';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerProjectCommands(program, run);
   registerImportCommand(program, run);
   registerPreprocessCommand(program, run);
+  registerAdapterCommands(program, run);
   registerDoctorCommand(program, run);
   registerServeCommand(program);
   program.addHelpText('after', () => `\nAll commands:\n${listCommands(program).join('\n')}\n`);

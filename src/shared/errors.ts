@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'SERIES_AMBIGUOUS',
   'MANIFEST_INVALID',
   'STUDY_INVALID',
+  // models and adapters
+  'ADAPTER_BASE_MISMATCH',
+  'CHECKPOINT_INVALID',
   // jobs
   'JOB_NOT_FOUND',
   'WORKER_CRASHED',

@@ -128,7 +128,12 @@ describe('web mode in Chromium', () => {
     await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).click();
     await page.getByRole('heading', { name: /Demo: synthetic abdomen/ }).waitFor();
     await page.locator('[data-count="studies"]', { hasText: String(DEMO_STUDY_COUNT) }).waitFor();
-    expect(await page.locator('table.studies tbody tr').count()).toBe(Math.min(25, DEMO_STUDY_COUNT)); // one page
+    const onePage = Math.min(25, DEMO_STUDY_COUNT);
+    await page
+      .locator('table.studies tbody tr')
+      .nth(onePage - 1)
+      .waitFor(); // the table renders after the counts
+    expect(await page.locator('table.studies tbody tr').count()).toBe(onePage);
     await expect(page.getByText(/Page 1 of \d+/).textContent()).resolves.toBe(
       `Page 1 of ${Math.ceil(DEMO_STUDY_COUNT / 25)}`,
     );

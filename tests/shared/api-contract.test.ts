@@ -36,6 +36,11 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'demo.ensure': unused,
     'jobs.list': () => ({ jobs: [] }),
     'jobs.cancel': unused,
+    'adapters.list': unused,
+    'adapters.import': unused,
+    'adapters.export': unused,
+    'adapters.delete': unused,
+    'adapters.merge': unused,
     ...overrides,
   };
 }

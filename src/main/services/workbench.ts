@@ -9,6 +9,7 @@ import { APP_NAME, APP_VERSION } from '../app-version';
 import { JobManager } from '../jobs/job-manager';
 import type { WorkerLauncher } from '../jobs/job-protocol';
 import { AppRegistry } from '../store/app-registry';
+import { AdapterService } from './adapter-service';
 import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
 import { ProjectService } from './project-service';
@@ -37,6 +38,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const jobs = new JobManager(options.launcher, events, options.cancelGraceMs);
   const demo = new DemoService(projects, jobs);
   const datasets = new DatasetService(projects, jobs);
+  const adapters = new AdapterService(projects);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -76,6 +78,19 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'demo.ensure': () => demo.ensure(),
     'jobs.list': () => ({ jobs: jobs.list() }),
     'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'adapters.list': ({ projectId }) => ({ adapters: adapters.list(projectId) }),
+    'adapters.import': async ({ projectId, ...input }) => {
+      const row = await adapters.import(projectId, input);
+      projectsChanged();
+      return row;
+    },
+    'adapters.export': ({ projectId, adapterId, folder }) => adapters.export(projectId, adapterId, folder),
+    'adapters.delete': ({ projectId, adapterId }) => {
+      const result = adapters.delete(projectId, adapterId);
+      projectsChanged();
+      return result;
+    },
+    'adapters.merge': ({ projectId, ...input }) => adapters.merge(projectId, input),
   };
 
   return {

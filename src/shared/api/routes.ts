@@ -3,6 +3,13 @@
  * the web-mode HTTP server and the CLI all go through it, and main validates both sides.
  */
 import { z } from 'zod';
+import {
+  AdapterIdSchema,
+  AdapterRowSchema,
+  ImportAdapterInputSchema,
+  MergeAdapterInputSchema,
+  MergedCheckpointSchema,
+} from './adapter-schemas';
 import { ImportDatasetInputSchema, ImportErrorRowSchema } from './dataset-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
 import {
@@ -101,6 +108,31 @@ export const routes = {
     z.object({ jobId: JobIdSchema }).strict(),
     z.object({ cancelled: z.boolean() }),
     'Ask a running job to stop; it ends with status cancelled.',
+  ),
+  'adapters.list': route(
+    z.object({ projectId: ProjectIdSchema }).strict(),
+    z.object({ adapters: z.array(AdapterRowSchema) }),
+    'LoRA adapters of a project, with file size, trainable parameters and size against the base checkpoint.',
+  ),
+  'adapters.import': route(
+    ImportAdapterInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    AdapterRowSchema,
+    'Validate a PEFT adapter folder, copy it into the project and register it.',
+  ),
+  'adapters.export': route(
+    z.object({ projectId: ProjectIdSchema, adapterId: AdapterIdSchema, folder: z.string().min(1) }).strict(),
+    z.object({ folder: z.string() }),
+    'Copy an adapter out as a PEFT folder (a new or empty folder; nothing is overwritten).',
+  ),
+  'adapters.delete': route(
+    z.object({ projectId: ProjectIdSchema, adapterId: AdapterIdSchema }).strict(),
+    z.object({ deleted: z.literal(true), name: z.string() }),
+    'Remove an adapter: its row and its folder in the project.',
+  ),
+  'adapters.merge': route(
+    MergeAdapterInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    MergedCheckpointSchema,
+    'Fold an adapter into its base checkpoint and write a standalone checkpoint folder.',
   ),
 } as const;
 
