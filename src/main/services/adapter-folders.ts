@@ -1,9 +1,9 @@
 /** Copying PEFT adapter folders (just their two files) safely, and refusing to overwrite. */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../shared/errors';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../engine/io/peft-adapter';
+import { copyFileAtomic } from '../fs/atomic-write';
 
 /** Refuse a folder that exists with something in it (or a file in its place). */
 export function requireNewOrEmptyFolder(folder: string, what: string): void {
@@ -25,26 +25,7 @@ export function requireNewOrEmptyFolder(folder: string, what: string): void {
  * half-written file, and a folder with a config always has its weights.
  */
 export function copyAdapterFiles(source: string, destination: string): void {
-  fs.mkdirSync(destination, { recursive: true });
   for (const name of [ADAPTER_WEIGHTS_FILE, ADAPTER_CONFIG_FILE]) {
-    const target = path.join(destination, name);
-    const temporary = path.join(destination, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      fs.copyFileSync(path.join(source, name), temporary);
-      const fd = fs.openSync(temporary, 'r+');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(temporary, target);
-    } catch (error) {
-      fs.rmSync(temporary, { force: true });
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      const hint = code === 'ENOSPC' ? ' The disk is full: free some space and try again.' : '';
-      throw new UserError('IO_ERROR', `Could not copy ${path.join(source, name)} to ${target} (${code}).${hint}`, {
-        cause: error,
-      });
-    }
+    copyFileAtomic(path.join(source, name), path.join(destination, name));
   }
 }

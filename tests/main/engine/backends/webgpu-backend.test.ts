@@ -9,10 +9,7 @@
  * sqrt(n) * 2^-24 * |sum| (worst case n * 2^-24 * |sum|, ~7e-3 at |sum| = 50, which rtol covers
  * as 5e-2). A wrong index or padding in a WGSL kernel is off by O(0.1) or more.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { tf } from '../../../../src/main/engine/tf';
-import type { LoadedBackend } from '../../../../src/main/engine/backends/backend-candidate';
-import { messageOf } from '../../../../src/main/engine/backends/backend-candidate';
+import { describe, expect, it } from 'vitest';
 import {
   OUTPUT_NAMES,
   compareOutputs,
@@ -20,25 +17,9 @@ import {
   runWorkload,
   type WorkloadShapes,
 } from '../../../../src/main/engine/backends/self-test';
-import { webgpuCandidate } from '../../../../src/main/engine/backends/webgpu-candidate';
+import { loadWebgpuForTests } from '../../../helpers/webgpu-backend';
 
-const required = (process.env['CTVLM_REQUIRE_WEBGPU'] ?? '') !== '';
-
-let loaded: LoadedBackend | null = null;
-let unavailable = '';
-try {
-  loaded = await webgpuCandidate().load();
-} catch (error) {
-  unavailable = messageOf(error);
-}
-if (!loaded && !required) {
-  console.warn(`[webgpu-backend.test] skipped: ${unavailable} (set CTVLM_REQUIRE_WEBGPU=1 to make this a failure)`);
-}
-
-afterAll(async () => {
-  await tf.setBackend('cpu');
-  await loaded?.dispose(); // destroys the GPUDevice and drops the backend, so the worker can exit
-});
+const { loaded, unavailable, required } = await loadWebgpuForTests('webgpu-backend.test');
 
 const SHAPES: WorkloadShapes[] = [
   { x: [2, 8, 12, 12, 3], filter: [3, 3, 3, 3, 4], matmul: [128, 96, 80] },

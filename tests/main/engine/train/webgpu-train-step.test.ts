@@ -7,32 +7,16 @@
  * a wrong sign, while float32 reordering between kernels stays far below that).
  */
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { LoadedBackend } from '../../../../src/main/engine/backends/backend-candidate';
-import { messageOf } from '../../../../src/main/engine/backends/backend-candidate';
-import { webgpuCandidate } from '../../../../src/main/engine/backends/webgpu-candidate';
+import { describe, expect, it } from 'vitest';
 import { CtVlm } from '../../../../src/main/engine/models/ctvlm/ct-vlm';
 import { TINY_CTVLM, type CtVlmConfigInput } from '../../../../src/main/engine/models/ctvlm/ctvlm-config';
 import { tf } from '../../../../src/main/engine/tf';
 import { contrastiveStep } from '../../../../src/main/engine/train/contrastive-step';
 import { loadTokenizer } from '../../../../src/main/text/tokenizer';
 import { REPO_ROOT } from '../../../helpers/paths';
+import { loadWebgpuForTests } from '../../../helpers/webgpu-backend';
 
-const required = (process.env['CTVLM_REQUIRE_WEBGPU'] ?? '') !== '';
-let loaded: LoadedBackend | null = null;
-let unavailable = '';
-try {
-  loaded = await webgpuCandidate().load();
-} catch (error) {
-  unavailable = messageOf(error);
-}
-if (!loaded && !required)
-  console.warn(`[webgpu-train-step.test] skipped: ${unavailable} (set CTVLM_REQUIRE_WEBGPU=1 to make this a failure)`);
-
-afterAll(async () => {
-  await tf.setBackend('cpu');
-  await loaded?.dispose();
-});
+const { loaded, unavailable, required } = await loadWebgpuForTests('webgpu-train-step.test');
 
 const MODEL: CtVlmConfigInput = {
   ...TINY_CTVLM,
