@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessBridge } from '../../../src/main/api/in-process-bridge';
 import { saveAdapter } from '../../../src/main/engine/io/adapter-files';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../../../src/main/engine/io/model-checkpoint';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../../src/main/engine/io/peft-adapter';
@@ -12,10 +11,9 @@ import { loraLayers } from '../../../src/main/engine/lora/lora-modules';
 import { CtVlm } from '../../../src/main/engine/models/ctvlm/ct-vlm';
 import { tf } from '../../../src/main/engine/tf';
 import { projectDbPath } from '../../../src/main/store/project-store';
-import { createApiClient } from '../../../src/shared/api/client';
 import { AppError } from '../../../src/shared/errors';
 import { tempDir } from '../../helpers/temp-dir';
-import { testWorkbench } from '../../helpers/workbench';
+import { withApiClient } from '../../helpers/workbench';
 import {
   expectSameOutputs,
   IMAGE_TARGETS,
@@ -25,17 +23,6 @@ import {
   TEST_MODEL,
   TEXT_TARGETS,
 } from '../engine/io/ct-vlm-fixtures';
-
-type Api = ReturnType<typeof createApiClient>;
-
-async function withClient<T>(use: (api: Api) => Promise<T>): Promise<T> {
-  const workbench = testWorkbench();
-  try {
-    return await use(createApiClient(createInProcessBridge(workbench.dispatcher, workbench.events)));
-  } finally {
-    await workbench.close();
-  }
-}
 
 async function refusal(action: () => Promise<unknown>): Promise<AppError> {
   try {
@@ -72,7 +59,7 @@ describe('adapters through the API', () => {
   it('imports, lists, exports, merges and deletes an adapter', async () => {
     const dir = tempDir();
     const { base, adapter, trainableParams } = trained(dir);
-    await withClient(async (api) => {
+    await withApiClient(async (api) => {
       const project = await api.invoke('projects.create', { name: 'Liver' });
       const row = await api.invoke('adapters.import', { projectId: project.id, folder: adapter });
       const stored = path.join(project.path, 'files', 'adapters', 'liver-lora');
@@ -179,7 +166,7 @@ describe('adapters through the API', () => {
     const bytes = fs.readFileSync(weights);
     bytes.writeBigUInt64LE(0xffff_ffff_ffffn, 0); // a header length no file could hold
     fs.writeFileSync(weights, bytes);
-    await withClient(async (api) => {
+    await withApiClient(async (api) => {
       const project = await api.invoke('projects.create', { name: 'Liver' });
       const error = await refusal(() =>
         api.invoke('adapters.import', { projectId: project.id, folder: adapter, name: 'broken' }),

@@ -1,23 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApiClient } from '../../../src/shared/api/client';
-import { createInProcessBridge } from '../../../src/main/api/in-process-bridge';
+import type { ApiClient } from '../../../src/shared/api/client';
 import { projectDatabase } from '../../../src/main/store/project-schema';
 import { projectDbPath } from '../../../src/main/store/project-store';
 import { tempDir } from '../../helpers/temp-dir';
-import { testWorkbench } from '../../helpers/workbench';
+import { withApiClient } from '../../helpers/workbench';
 
-async function withClient<T>(
-  dataDir: string,
-  use: (api: ReturnType<typeof createApiClient>) => Promise<T>,
-): Promise<T> {
-  const workbench = testWorkbench({ dataDir });
-  try {
-    return await use(createApiClient(createInProcessBridge(workbench.dispatcher, workbench.events)));
-  } finally {
-    await workbench.close();
-  }
+/** The typed API of a real workbench on `dataDir`. */
+function withClient<T>(dataDir: string, use: (api: ApiClient) => Promise<T>): Promise<T> {
+  return withApiClient(use, dataDir);
 }
 
 describe('projects through the API', () => {
