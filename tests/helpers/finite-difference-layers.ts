@@ -1,9 +1,11 @@
 /**
- * Central finite-difference check of the gradients tfjs computes for a scalar loss with respect
+ * Central finite-difference check (with finite-difference.ts's numeric and analytic gradients)
+ * of the gradients tfjs computes for a scalar loss with respect
  * to some variables (layer parameters or inputs held in tf.Variables). float32 throughout, so use
  * small shapes, a step near 1e-2 and tolerances near 1e-2.
  */
 import { tf, type Tensor, type Variable } from '../../src/main/engine/tf';
+import { analyticGradient, centralDifference } from './finite-difference';
 
 export interface GradientCheckOptions {
   step?: number;
@@ -30,42 +32,20 @@ export function gradientMismatches(
   const atol = options.absoluteTolerance ?? 2e-3;
   const rtol = options.relativeTolerance ?? 2e-2;
   const maxEntries = options.maxEntries ?? 24;
-  const list = Object.entries(variables);
-  const analytic = tf.tidy(() => {
-    const { grads } = tf.variableGrads(
-      () => loss() as tf.Scalar,
-      list.map(([, v]) => v),
-    );
-    return list.map(([, v]) => grads[v.name]?.dataSync() ?? new Float32Array(v.size));
-  });
-  const lossValue = (): number => tf.tidy(() => loss().dataSync()[0] ?? Number.NaN);
   const mismatches: GradientMismatch[] = [];
-  list.forEach(([name, variable], which) => {
-    const original = variable.dataSync().slice();
+  const scalarLoss = (): tf.Scalar => loss() as tf.Scalar;
+  for (const [name, variable] of Object.entries(variables)) {
+    const analytic = analyticGradient(scalarLoss, variable);
+    const original = variable.dataSync().slice() as Float32Array;
     const stride = Math.max(1, Math.floor(original.length / maxEntries));
-    const setEntry = (index: number, value: number): void => {
-      const values = original.slice();
-      values[index] = value;
-      const next = tf.tensor(values, variable.shape, 'float32');
-      variable.assign(next);
-      next.dispose();
-    };
     for (let index = 0; index < original.length; index += stride) {
-      const x = original[index] ?? 0;
-      setEntry(index, x + step);
-      const plus = lossValue();
-      setEntry(index, x - step);
-      const minus = lossValue();
-      const numeric = (plus - minus) / (2 * step);
-      const exact = analytic[which]?.[index] ?? Number.NaN;
+      const numeric = centralDifference(scalarLoss, variable, original, index, step);
+      const exact = analytic[index] ?? Number.NaN;
       if (!(Math.abs(numeric - exact) <= atol + rtol * Math.abs(exact))) {
         mismatches.push({ variable: name, index, analytic: exact, numeric });
       }
     }
-    const restored = tf.tensor(original, variable.shape, 'float32');
-    variable.assign(restored);
-    restored.dispose();
-  });
+  }
   return mismatches;
 }
 

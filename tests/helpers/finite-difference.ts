@@ -37,35 +37,50 @@ export function checkGradient(
   const step = options.step ?? 1e-2;
   const floor = options.floor ?? 1e-3;
   const analytic = analyticGradient(loss, variable);
-  const original = variable.dataSync().slice();
+  const original = variable.dataSync().slice() as Float32Array;
   const indices = spread(original.length, options.maxEntries ?? original.length);
 
   let worst = { index: -1, numeric: 0, analytic: 0 };
   let maxRelativeError = 0;
-  try {
-    for (const index of indices) {
-      const centre = original[index] ?? 0;
-      // The float32 points actually evaluated, so the divisor is the step that was really taken.
-      const above = Math.fround(centre + step);
-      const below = Math.fround(centre - step);
-      const numeric =
-        (lossAt(loss, variable, original, index, above) - lossAt(loss, variable, original, index, below)) /
-        (above - below);
-      const exact = analytic[index] ?? Number.NaN;
-      const error = Math.abs(numeric - exact) / Math.max(Math.abs(numeric), Math.abs(exact), floor);
-      if (!(error <= maxRelativeError)) {
-        maxRelativeError = Number.isNaN(error) ? Number.POSITIVE_INFINITY : error;
-        worst = { index, numeric, analytic: exact };
-      }
+  for (const index of indices) {
+    const numeric = centralDifference(loss, variable, original, index, step);
+    const exact = analytic[index] ?? Number.NaN;
+    const error = Math.abs(numeric - exact) / Math.max(Math.abs(numeric), Math.abs(exact), floor);
+    if (!(error <= maxRelativeError)) {
+      maxRelativeError = Number.isNaN(error) ? Number.POSITIVE_INFINITY : error;
+      worst = { index, numeric, analytic: exact };
     }
-  } finally {
-    assignValues(variable, original);
   }
   const maxAbsAnalytic = analytic.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
   return { maxRelativeError, checked: indices.length, worst, maxAbsAnalytic };
 }
 
-function analyticGradient(loss: () => tf.Scalar, variable: Variable): Float32Array {
+/**
+ * (L(v + h·e_i) − L(v − h·e_i)) / (actual step), at the float32 points really evaluated; the
+ * variable holds `original` again afterwards.
+ */
+export function centralDifference(
+  loss: () => tf.Scalar,
+  variable: Variable,
+  original: Float32Array,
+  index: number,
+  step: number,
+): number {
+  const centre = original[index] ?? 0;
+  const above = Math.fround(centre + step);
+  const below = Math.fround(centre - step);
+  try {
+    return (
+      (lossAt(loss, variable, original, index, above) - lossAt(loss, variable, original, index, below)) /
+      (above - below)
+    );
+  } finally {
+    assignValues(variable, original);
+  }
+}
+
+/** tfjs's gradient of `loss` with respect to `variable`, as plain numbers. */
+export function analyticGradient(loss: () => tf.Scalar, variable: Variable): Float32Array {
   const wasTrainable = variable.trainable;
   variable.trainable = true;
   try {
