@@ -11,7 +11,7 @@ import type {
   SplenomegalyFinding,
   SteatosisFinding,
 } from './abdomen-plan-types';
-import type { Pick } from './report-text';
+import type { OtherStructure, Pick } from './report-text';
 
 /** Measured attenuations a sentence may quote (what the study's scanner shows, offset included). */
 export interface MeasuredHu {
@@ -43,7 +43,7 @@ export interface AbdomenPhrasebook {
   noAscites: readonly string[];
   /** Normal statements about organs without a finding in this catalogue. */
   /** `topic`: skip the statement when another one already covers it (e.g. "lymphadenopathy"). */
-  otherOrgans: ReadonlyArray<{ organ: string; variants: readonly string[]; topic?: string }>;
+  otherOrgans: ReadonlyArray<OtherStructure>;
   impression: {
     mass: ReadonlyArray<Phrase<LiverMassFinding>>;
     cyst: ReadonlyArray<Phrase<LiverCystFinding>>;

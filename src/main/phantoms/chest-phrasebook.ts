@@ -9,7 +9,7 @@ import type {
   LungNoduleFinding,
   PleuralEffusionFinding,
 } from './chest-plan-types';
-import type { Pick } from './report-text';
+import type { OtherStructure, Pick } from './report-text';
 
 type Phrase<F> = (finding: F, pick: Pick) => string;
 
@@ -25,7 +25,7 @@ export interface ChestPhrasebook {
   emphysema: ReadonlyArray<Phrase<EmphysemaFinding>>;
   noEmphysema: readonly string[];
   /** `topic`: skip the statement when another one already covers it (e.g. "lymphadenopathy"). */
-  otherStructures: ReadonlyArray<{ organ: string; variants: readonly string[]; topic?: string }>;
+  otherStructures: ReadonlyArray<OtherStructure>;
   impression: {
     nodule: ReadonlyArray<Phrase<LungNoduleFinding>>;
     effusion: ReadonlyArray<Phrase<PleuralEffusionFinding>>;

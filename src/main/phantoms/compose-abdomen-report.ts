@@ -1,7 +1,7 @@
 /** Chooses what an abdominal report says, from the plan and a reporting style's phrasebook. */
 import type { SeededRandom } from '../../shared/seeded-random';
 import type { AbdomenPhrasebook, MeasuredHu } from './abdomen-phrasebook';
-import type { Pick, ReportContent, ReportStatement, Verbosity } from './report-text';
+import { FindingsComposer, type ReportContent, type Verbosity } from './report-text';
 import { type AbdomenStudyPlan, findingOf } from './study-plan';
 
 const ORGAN_ORDER = [
@@ -25,8 +25,10 @@ export function composeAbdomenReport(
   book: AbdomenPhrasebook,
   verbosity: Verbosity,
 ): ReportContent {
-  const pick: Pick = (items) => random.pick(items);
-  const chance = (p: number): boolean => random.next() < p;
+  const composer = new FindingsComposer(random);
+  const { pick } = composer;
+  const chance = (p: number): boolean => composer.chance(p);
+  const say = (organ: string, text: string): void => composer.say(organ, text);
   const steatosis = findingOf(plan, 'steatosis');
   const mass = findingOf(plan, 'liver_mass');
   const cyst = findingOf(plan, 'liver_cyst');
@@ -38,10 +40,6 @@ export function composeAbdomenReport(
     spleen: Math.round(plan.anatomy.hu.spleen + offset),
   };
 
-  const statements: ReportStatement[] = [];
-  const say = (organ: string, text: string): void => {
-    statements.push({ organ, text });
-  };
   if (steatosis) say('Liver', pick(book.steatosis)(steatosis, measured, pick));
   else if (chance(0.6)) say('Liver', pick(book.liverNormal));
   else if (chance(verbosity.negateAbsent * 0.5)) say('Liver', pick(book.noSteatosis));
@@ -53,12 +51,8 @@ export function composeAbdomenReport(
   else if (chance(verbosity.negateAbsent)) say('Spleen', pick(book.normalSpleen)(plan.anatomy.spleenLengthCm));
   if (ascites) say('Peritoneum', pick(book.ascites)(ascites, measured, pick));
   else if (chance(verbosity.negateAbsent)) say('Peritoneum', pick(book.noAscites));
-  for (const other of book.otherOrgans) {
-    const covered =
-      other.topic !== undefined && statements.some((s) => s.text.toLowerCase().includes(other.topic ?? ''));
-    if (chance(verbosity.mentionOtherOrgan) && !covered) say(other.organ, pick(other.variants));
-  }
-  statements.sort((a, b) => ORGAN_ORDER.indexOf(a.organ) - ORGAN_ORDER.indexOf(b.organ));
+  composer.mentionOthers(book.otherOrgans, verbosity.mentionOtherOrgan);
+  const statements = composer.sortedBy(ORGAN_ORDER);
 
   const impression: string[] = [];
   if (mass) impression.push(pick(book.impression.mass)(mass, measured, pick));

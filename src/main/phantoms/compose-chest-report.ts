@@ -1,7 +1,7 @@
 /** Chooses what a chest report says, from the plan and a reporting style's phrasebook. */
 import type { SeededRandom } from '../../shared/seeded-random';
 import type { ChestPhrasebook } from './chest-phrasebook';
-import type { Pick, ReportContent, ReportStatement, Verbosity } from './report-text';
+import { FindingsComposer, type ReportContent, type Verbosity } from './report-text';
 import { type ChestStudyPlan, findingOf } from './study-plan';
 
 const ORGAN_ORDER = [
@@ -23,17 +23,15 @@ export function composeChestReport(
   book: ChestPhrasebook,
   verbosity: Verbosity,
 ): ReportContent {
-  const pick: Pick = (items) => random.pick(items);
-  const chance = (p: number): boolean => random.next() < p;
+  const composer = new FindingsComposer(random);
+  const { pick } = composer;
+  const chance = (p: number): boolean => composer.chance(p);
+  const say = (organ: string, text: string): void => composer.say(organ, text);
   const nodule = findingOf(plan, 'lung_nodule');
   const effusion = findingOf(plan, 'pleural_effusion');
   const cardiomegaly = findingOf(plan, 'cardiomegaly');
   const emphysema = findingOf(plan, 'emphysema');
 
-  const statements: ReportStatement[] = [];
-  const say = (organ: string, text: string): void => {
-    statements.push({ organ, text });
-  };
   if (emphysema) say('Lungs', pick(book.emphysema)(emphysema, pick));
   else if (chance(verbosity.negateAbsent)) say('Lungs', pick(book.noEmphysema));
   if (nodule) say('Lungs', pick(book.nodule)(nodule, pick));
@@ -42,12 +40,8 @@ export function composeChestReport(
   else if (chance(verbosity.negateAbsent)) say('Pleura', pick(book.noEffusion));
   if (cardiomegaly) say('Heart', pick(book.cardiomegaly)(cardiomegaly, pick));
   else if (chance(verbosity.negateAbsent)) say('Heart', pick(book.noCardiomegaly));
-  for (const other of book.otherStructures) {
-    const covered =
-      other.topic !== undefined && statements.some((s) => s.text.toLowerCase().includes(other.topic ?? ''));
-    if (chance(verbosity.mentionOtherOrgan) && !covered) say(other.organ, pick(other.variants));
-  }
-  statements.sort((a, b) => ORGAN_ORDER.indexOf(a.organ) - ORGAN_ORDER.indexOf(b.organ));
+  composer.mentionOthers(book.otherStructures, verbosity.mentionOtherOrgan);
+  const statements = composer.sortedBy(ORGAN_ORDER);
 
   const impression: string[] = [];
   if (nodule) impression.push(pick(book.impression.nodule)(nodule, pick));
