@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { UserError } from '../../shared/errors';
-import type { Rescale } from './volume-checks';
+import type { Rescale } from './hounsfield-data';
 
 export const PIXEL_DATA_TAG = 'x7fe00010';
 const DICOMDIR_SOP_CLASS = '1.2.840.10008.1.3.10';

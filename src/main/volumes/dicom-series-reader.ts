@@ -18,7 +18,8 @@ import {
 } from './dicom-scan';
 import { checkTransferSyntax } from './dicom-transfer-syntax';
 import type { Volume } from './volume';
-import { checkCtModality, checkDims, toHounsfieldData } from './volume-checks';
+import { toHounsfieldData } from './hounsfield-data';
+import { checkCtModality, checkDims } from './volume-checks';
 
 export interface DicomSeriesSummary {
   seriesInstanceUid: string;

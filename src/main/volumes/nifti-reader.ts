@@ -9,15 +9,8 @@ import { gunzip } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { UserError } from '../../shared/errors';
 import type { Volume } from './volume';
-import {
-  checkAffine,
-  checkDataLength,
-  checkDims,
-  IDENTITY_RESCALE,
-  type RawVoxels,
-  type Rescale,
-  toHounsfieldData,
-} from './volume-checks';
+import { IDENTITY_RESCALE, type RawVoxels, type Rescale, toHounsfieldData } from './hounsfield-data';
+import { checkAffine, checkDataLength, checkDims } from './volume-checks';
 
 type NiftiHeader = nifti.NIFTI1 | nifti.NIFTI2;
 
