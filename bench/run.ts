@@ -5,6 +5,7 @@
 import { print, save, type Measurement } from './bench-utils';
 import { runAugmentBench } from './augment.bench';
 import { runBackendsBench } from './backends.bench';
+import { runEvalBench } from './eval.bench';
 import { runFoundationBench } from './foundation.bench';
 import { runPhantomsBench } from './phantoms.bench';
 import { runTrainStepBench } from './train-step.bench';
@@ -19,6 +20,7 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
   backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
   'train-step': { title: 'One contrastive training step of the small CT-VLM', run: runTrainStepBench },
+  eval: { title: 'Zero-shot evaluation: metrics, retrieval, projections, Grad-CAM', run: runEvalBench },
 };
 
 const wanted = process.argv.slice(2);

@@ -5,7 +5,9 @@ import { CliContext, type GlobalOptions } from './cli-context';
 import { reportError } from './cli-output';
 import { registerAdapterCommands } from './commands/adapter-commands';
 import { registerDoctorCommand } from './commands/doctor-command';
+import { registerEvalCommands } from './commands/eval-commands';
 import { registerImportCommand } from './commands/import-command';
+import { registerModelCommands } from './commands/model-commands';
 import { registerPreprocessCommand } from './commands/preprocess-command';
 import { registerProjectCommands } from './commands/project-commands';
 import { registerServeCommand } from './commands/serve-command';
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerImportCommand(program, run);
   registerPreprocessCommand(program, run);
   registerAdapterCommands(program, run);
+  registerModelCommands(program, run);
+  registerEvalCommands(program, run);
   registerDoctorCommand(program, run);
   registerServeCommand(program);
   program.addHelpText('after', () => `\nAll commands:\n${listCommands(program).join('\n')}\n`);

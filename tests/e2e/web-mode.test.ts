@@ -2,73 +2,37 @@
  * End to end: the real server process (`ctvlm serve`), the built renderer, Debian's
  * Chromium through playwright-core. Screenshots are kept in test-results/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STUDY_COUNT } from '../../src/main/demo/demo-build-job';
-import { stopProcess, waitForLine } from '../helpers/child-process';
+import { stopProcess } from '../helpers/child-process';
 import { writeManifest } from '../helpers/manifest-builder';
-import { CLI_BIN, REPO_ROOT, SHARED_FIXTURES } from '../helpers/paths';
+import { SHARED_FIXTURES } from '../helpers/paths';
 import { tempDir } from '../helpers/temp-dir';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(REPO_ROOT, 'test-results');
+import {
+  ARTIFACTS,
+  launchChromium,
+  openPage as openBrowserPage,
+  startWebServer,
+  stopWebServers,
+} from '../helpers/web-mode-browser';
 
 let browser: Browser;
-const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
-    throw new Error('The renderer is not built: run `npm run build:renderer` (npm test does it).');
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
 });
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => stopProcess(server)));
-});
+afterEach(stopWebServers);
 
-async function startServer(
-  dataDir: string,
-  extra: string[] = [],
-): Promise<{ url: string; origin: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI_BIN, '--data-dir', dataDir, '--json', 'serve', '--port', '0', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.push(child);
-  const match = await waitForLine(child, /^(\{.*"url".*\})$/m);
-  const { url, origin } = JSON.parse(match[1] ?? '{}') as { url: string; origin: string };
-  return { url, origin, child };
-}
-
-/** A page, and the errors it logged (uncaught exceptions and console errors). */
-async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  await page.goto(url);
-  return { page, problems };
-}
+const startServer = startWebServer;
+const openPage = (url: string) => openBrowserPage(browser, url);
 
 describe('web mode in Chromium', () => {
   it('creates a project in the browser, and still lists it after the server restarts', async () => {

@@ -41,6 +41,16 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'adapters.export': unused,
     'adapters.delete': unused,
     'adapters.merge': unused,
+    'models.base': unused,
+    'models.setBase': unused,
+    'evaluations.tasks': unused,
+    'evaluations.start': unused,
+    'evaluations.list': unused,
+    'evaluations.get': unused,
+    'evaluations.predictions': unused,
+    'evaluations.projection': unused,
+    'evaluations.similarity': unused,
+    'gradcam.start': unused,
     ...overrides,
   };
 }

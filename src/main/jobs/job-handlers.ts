@@ -2,6 +2,8 @@
 import type { JobKind } from '../../shared/api/job-schemas';
 import { importDatasetJob } from '../datasets/import-dataset-job';
 import { buildDemoProjectJob } from '../demo/demo-build-job';
+import { evaluateJob } from '../evaluation/evaluate-job';
+import { gradCamJob } from '../evaluation/gradcam-job';
 import type { JobContext } from './job-context';
 
 export type JobHandler = (input: unknown, context: JobContext) => Promise<unknown>;
@@ -9,4 +11,6 @@ export type JobHandler = (input: unknown, context: JobContext) => Promise<unknow
 export const jobHandlers: Record<JobKind, JobHandler> = {
   'demo.build': buildDemoProjectJob,
   'dataset.import': importDatasetJob,
+  'evaluation.run': evaluateJob,
+  'gradcam.run': gradCamJob,
 };

@@ -12,6 +12,8 @@ import { AppRegistry } from '../store/app-registry';
 import { AdapterService } from './adapter-service';
 import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
+import { EvaluationService } from './evaluation-service';
+import { ModelService } from './model-service';
 import { ProjectService } from './project-service';
 
 export interface WorkbenchOptions {
@@ -39,6 +41,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const demo = new DemoService(projects, jobs);
   const datasets = new DatasetService(projects, jobs);
   const adapters = new AdapterService(projects);
+  const models = new ModelService(projects);
+  const evaluations = new EvaluationService(projects, jobs);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -91,6 +95,23 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return result;
     },
     'adapters.merge': ({ projectId, ...input }) => adapters.merge(projectId, input),
+    'models.base': ({ projectId }) => ({ base: models.base(projectId) }),
+    'models.setBase': async ({ projectId, ...input }) => {
+      const base = await models.setBase(projectId, input);
+      projectsChanged();
+      return base;
+    },
+    'evaluations.tasks': () => ({ tasks: evaluations.tasks() }),
+    'evaluations.start': ({ projectId, ...input }) => evaluations.startEvaluation(projectId, input),
+    'evaluations.list': ({ projectId, task }) => ({ evaluations: evaluations.list(projectId, task) }),
+    'evaluations.get': ({ projectId, evaluationId }) => evaluations.metrics(projectId, evaluationId),
+    'evaluations.predictions': ({ projectId, evaluationId, limit, offset }) =>
+      evaluations.predictions(projectId, evaluationId, limit, offset),
+    'evaluations.projection': ({ projectId, evaluationIds, method }) =>
+      evaluations.projection(projectId, evaluationIds, method),
+    'evaluations.similarity': ({ projectId, evaluationId, kind, orderBy }) =>
+      evaluations.similarity(projectId, evaluationId, kind, orderBy),
+    'gradcam.start': ({ projectId, ...input }) => evaluations.startGradCam(projectId, input),
   };
 
   return {

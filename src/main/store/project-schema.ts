@@ -2,6 +2,7 @@ import type { SqliteKind } from './sqlite-file';
 import { migration001Initial } from './migrations/001-initial';
 import { migration002ImportErrors } from './migrations/002-import-errors';
 import { migration003ImageMeta } from './migrations/003-image-meta';
+import { migration004EvaluationDetails } from './migrations/004-evaluation-details';
 
 /** 'CTVP': marks a SQLite file as a CT-VLM Workbench project. */
 export const PROJECT_APPLICATION_ID = 0x43545650;
@@ -12,5 +13,5 @@ export const PROJECT_FILES_DIR = 'files';
 export const projectDatabase: SqliteKind = {
   label: 'project database',
   applicationId: PROJECT_APPLICATION_ID,
-  migrations: [migration001Initial, migration002ImportErrors, migration003ImageMeta],
+  migrations: [migration001Initial, migration002ImportErrors, migration003ImageMeta, migration004EvaluationDetails],
 };

@@ -16,6 +16,14 @@ export interface ReadVolumeOptions {
 }
 
 export async function readVolume(source: string, options: ReadVolumeOptions = {}): Promise<Volume> {
+  return toCanonicalRas(await readStoredVolume(source, options));
+}
+
+/**
+ * The volume in the file's own voxel order and affine, before reorientation: the grid a result
+ * (e.g. a Grad-CAM map) must be written on to line up with the file voxel for voxel.
+ */
+export async function readStoredVolume(source: string, options: ReadVolumeOptions = {}): Promise<Volume> {
   let isFolder: boolean;
   try {
     isFolder = (await fs.stat(source)).isDirectory();
@@ -27,8 +35,8 @@ export async function readVolume(source: string, options: ReadVolumeOptions = {}
       { cause: error },
     );
   }
-  if (isFolder) return toCanonicalRas(await readDicomSeries(source, options));
-  if (isNiftiName(source)) return toCanonicalRas(await readNiftiFile(source));
+  if (isFolder) return readDicomSeries(source, options);
+  if (isNiftiName(source)) return readNiftiFile(source);
   throw new UserError(
     'VOLUME_UNSUPPORTED',
     /\.dcm$/i.test(source)

@@ -11,6 +11,19 @@ import {
   MergedCheckpointSchema,
 } from './adapter-schemas';
 import { ImportDatasetInputSchema, ImportErrorRowSchema } from './dataset-schemas';
+import {
+  BaseModelInfoSchema,
+  EvaluationIdSchema,
+  EvaluationRowSchema,
+  MetricsDocumentSchema,
+  PredictionRowSchema,
+  ProjectionMethodSchema,
+  ProjectionPointSchema,
+  SetBaseModelInputSchema,
+  SimilarityMatrixSchema,
+  StartEvaluationInputSchema,
+  StartGradCamInputSchema,
+} from './evaluation-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
 import {
   ProjectDetailSchema,
@@ -133,6 +146,85 @@ export const routes = {
     MergeAdapterInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     MergedCheckpointSchema,
     'Fold an adapter into its base checkpoint and write a standalone checkpoint folder.',
+  ),
+  'models.base': route(
+    z.object({ projectId: ProjectIdSchema }).strict(),
+    z.object({ base: BaseModelInfoSchema.nullable() }),
+    "The project's base model (checkpoint, tokenizer, preset), or null when none is set.",
+  ),
+  'models.setBase': route(
+    SetBaseModelInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    BaseModelInfoSchema,
+    'Check a CT-VLM checkpoint with its tokenizer and copy it into the project as its base model.',
+  ),
+  'evaluations.tasks': route(
+    Empty,
+    z.object({
+      tasks: z.array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          kind: z.enum(['binary', 'multilabel']),
+          classes: z.array(z.string()),
+        }),
+      ),
+    }),
+    'The built-in zero-shot tasks (a task JSON file can be given instead).',
+  ),
+  'evaluations.start': route(
+    StartEvaluationInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Evaluate the base model, an adapter or a run zero-shot on a split, in the background.',
+  ),
+  'evaluations.list': route(
+    z.object({ projectId: ProjectIdSchema, task: z.string().min(1).nullable().default(null) }).strict(),
+    z.object({ evaluations: z.array(EvaluationRowSchema) }),
+    "A project's evaluations with their headline metrics and CIs: the comparison table.",
+  ),
+  'evaluations.get': route(
+    z.object({ projectId: ProjectIdSchema, evaluationId: EvaluationIdSchema }).strict(),
+    MetricsDocumentSchema,
+    "One evaluation's metrics.json: per-class and overall metrics with CIs, ROC points, retrieval.",
+  ),
+  'evaluations.predictions': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        evaluationId: EvaluationIdSchema,
+        limit: z.number().int().min(1).max(10_000).default(1000),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), predictions: z.array(PredictionRowSchema) }),
+    'Scores and predictions per study and class.',
+  ),
+  'evaluations.projection': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        evaluationIds: z.array(EvaluationIdSchema).min(1).max(8),
+        method: ProjectionMethodSchema,
+      })
+      .strict(),
+    z.object({ points: z.array(ProjectionPointSchema), note: z.string().nullable() }),
+    'A 2-D projection (PCA, t-SNE, UMAP) of image and report embeddings; several evaluations are projected together.',
+  ),
+  'evaluations.similarity': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        evaluationId: EvaluationIdSchema,
+        kind: z.enum(['image-report', 'image-image']),
+        orderBy: z.string().min(1).nullable().default(null),
+      })
+      .strict(),
+    SimilarityMatrixSchema,
+    'A cosine-similarity matrix of an evaluation, ordered by a class label.',
+  ),
+  'gradcam.start': route(
+    StartGradCamInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Compute a 3D Grad-CAM map of one study for a text, written as NIfTI on the CT grid, in the background.',
   ),
 } as const;
 

@@ -17,6 +17,12 @@ export class BatchNorm3d extends Module {
   readonly weight: Variable;
   readonly bias: Variable;
   readonly eps: number;
+  /**
+   * While true, apply() first measures its input's per-channel mean and (biased) variance and
+   * stores them as the running statistics: the data-dependent start a model trained from scratch
+   * needs, since these statistics are otherwise never updated (see batch-norm-calibration.ts).
+   */
+  calibrating = false;
 
   constructor(
     readonly channels: number,
@@ -44,6 +50,12 @@ export class BatchNorm3d extends Module {
     const channels = x.shape[x.shape.length - 1];
     if (channels !== this.channels) {
       throw new BugError(`BatchNorm3d(${this.channels}) got an input with ${String(channels)} channels.`);
+    }
+    if (this.calibrating) {
+      const axes = x.shape.slice(0, -1).map((_, axis) => axis);
+      const { mean, variance } = tf.moments(x, axes);
+      this.setBuffer('running_mean', mean);
+      this.setBuffer('running_var', variance); // kept: the buffers now own them
     }
     return tf.tidy(() => {
       // y = (x - mean) / sqrt(var + eps) * weight + bias, folded into one scale and one shift.

@@ -68,6 +68,16 @@ export class CtVlm extends Module {
     return tf.tidy(() => l2Normalize(this.encode_image.i3_resnet.apply(volumes)));
   }
 
+  /** The image encoder's last convolutional block, [N, d, h, w, C] (for Grad-CAM). */
+  imageFeatures(volumes: Tensor): Tensor {
+    return this.encode_image.i3_resnet.features(volumes);
+  }
+
+  /** L2-normalised embedding from imageFeatures' output: encodeImage(v) = embedImageFeatures(imageFeatures(v)). */
+  embedImageFeatures(features: Tensor): Tensor {
+    return tf.tidy(() => l2Normalize(this.encode_image.i3_resnet.embedFeatures(features)));
+  }
+
   /** ids: int32 [B, T], mask: [B, T] -> L2-normalised [B, embedDim]. */
   encodeText(ids: Tensor, mask: Tensor): Tensor {
     return tf.tidy(() => l2Normalize(this.encode_text.apply(ids, mask)));

@@ -53,10 +53,25 @@ export class I3ResNet extends Module {
 
   /** x: [N, D, H, W, C] -> image embedding [N, embedDim] (not normalised). */
   apply(x: Tensor): Tensor {
+    return tf.tidy(() => this.embedFeatures(this.features(x)));
+  }
+
+  /**
+   * The last convolutional block's activations (layer4's output), [N, d, h, w, featureChannels]:
+   * what Grad-CAM weights: depth / 16, height and width / 32 of the input (rounded up).
+   */
+  features(x: Tensor): Tensor {
     return tf.tidy(() => {
       let y = this.maxpool.apply(tf.relu(this.bn1.apply(this.layer('conv1').apply(x))));
       for (const stage of this.stages) y = stage.apply(y);
-      const pooled = tf.reshape(globalAvgPool3d(y), [y.shape[0] ?? -1, 1, 1, 1, this.featureChannels]);
+      return y;
+    });
+  }
+
+  /** Global average pooling and contrastive_head: features -> embedding [N, embedDim]. */
+  embedFeatures(features: Tensor): Tensor {
+    return tf.tidy(() => {
+      const pooled = tf.reshape(globalAvgPool3d(features), [features.shape[0] ?? -1, 1, 1, 1, this.featureChannels]);
       const head = this.layer('contrastive_head').apply(pooled);
       return tf.reshape(head, [head.shape[0] ?? -1, head.shape[4] ?? -1]);
     });

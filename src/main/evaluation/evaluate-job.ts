@@ -1,0 +1,286 @@
+/**
+ * Job `evaluation.run`: zero-shot evaluation of the base model, an adapter or a run on a split of
+ * the project's studies. Embeds every volume (through the volume cache) and text, scores the task's
+ * classes, computes metrics with bootstrap CIs, retrieval and projections, writes the evaluation's
+ * folder, then records it (and its predictions) in the project. Labels are read only here.
+ */
+import path from 'node:path';
+import {
+  METRICS_FORMAT_VERSION,
+  StartEvaluationInputSchema,
+  type EvaluationRequest,
+  type MetricsDocument,
+} from '../../shared/api/evaluation-schemas';
+import { BugError, UserError } from '../../shared/errors';
+import { selectBackend } from '../engine/backends/select-backend';
+import { encodeTexts, encodeVolumes } from '../engine/eval/encode-batches';
+import { resolveBootstrapSettings } from '../engine/eval/metrics/bootstrap';
+import { classificationReport } from '../engine/eval/metrics/classification-report';
+import { predict } from '../engine/eval/metrics/thresholds';
+import { resolveTask } from '../engine/eval/tasks/resolve-task';
+import { taskPrompts, zeroShotScores } from '../engine/eval/zero-shot-scores';
+import type { JobContext } from '../jobs/job-context';
+import { insertEvaluation, type NewPrediction } from '../store/repositories/evaluation-repository';
+import {
+  datasetName,
+  listEvaluationStudies,
+  type EvaluationStudy,
+} from '../store/repositories/evaluation-study-repository';
+import { openProject, type Project } from '../store/project-store';
+import {
+  prepareOutputDir,
+  writeEmbeddings,
+  writeMetrics,
+  writePredictions,
+  writeProjections,
+  type PredictionLine,
+} from './evaluation-files';
+import { evaluationProjections } from './evaluation-projections';
+import { headlineOf } from './headline';
+import { loadEvaluatedModel, resolveModelSource } from './model-source';
+import { retrievalReport } from './retrieval-report';
+import { preprocessedStudy, projectVolumeCache } from './study-volumes';
+
+export interface EvaluationJobResult {
+  evaluationId: number;
+  outputDir: string;
+  metrics: MetricsDocument;
+}
+
+export async function evaluateJob(input: unknown, context: JobContext): Promise<EvaluationJobResult> {
+  if (!context.projectDir) throw new BugError('evaluation.run needs a project folder.');
+  const request = StartEvaluationInputSchema.parse(input);
+  const project = openProject(context.projectDir, { mode: 'write', lockToken: context.lockToken ?? undefined });
+  try {
+    return await evaluate(project, request, context);
+  } finally {
+    project.close();
+  }
+}
+
+async function evaluate(
+  project: Project,
+  request: EvaluationRequest,
+  context: JobContext,
+): Promise<EvaluationJobResult> {
+  const started = performance.now();
+  const source = resolveModelSource(project, request.source);
+  const { task, classes } = resolveTask(request.task);
+  const studies = listEvaluationStudies(project.db, request.split, request.datasetId);
+  if (studies.length === 0) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `No studies to evaluate: the project has none in split "${request.split}"${request.datasetId ? ` of dataset ${request.datasetId}` : ''}.`,
+    );
+  }
+  const withLabels = classes.filter((item) => studies.some((study) => item.label in study.labels));
+  if (withLabels.length === 0) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `None of the studies has a label for task "${task.name}" (it reads ${classes.map((c) => `label:${c.label}`).join(', ')}); import the labels with the manifest, or choose another task.`,
+    );
+  }
+  const outputDir = path.resolve(
+    request.outputDir ??
+      path.join(
+        project.filesDir,
+        'evaluations',
+        `${timestamp()}-${task.name}-${source.label}`.replace(/[^A-Za-z0-9._-]/g, '_'),
+      ),
+  );
+  prepareOutputDir(outputDir);
+
+  const backend = await selectBackend();
+  const total = studies.length + 3;
+  context.progress(0, total, `Loading ${source.label} (${backend.chosen})`);
+  const { model, tokenizer, modelId } = await loadEvaluatedModel(source);
+  try {
+    const dim = model.config.embedDim;
+    const prompts = taskPrompts(classes);
+    const promptEmbeddings = await encodeTexts(model, tokenizer, prompts);
+    const reported = studies.filter((study) => study.report !== null && study.report.trim() !== '');
+    const reportEmbeddings = await encodeTexts(
+      model,
+      tokenizer,
+      reported.map((study) => study.report ?? ''),
+    );
+    const images = await embedImages(project, studies, source.preset, request.batchSize, dim, context, model, total);
+    const scale = task.scale === 'model' ? ((await model.logitScale().data())[0] ?? NaN) : task.scale;
+    if (!Number.isFinite(scale)) throw new UserError('INVALID_INPUT', `The model's logit scale is ${scale}.`);
+
+    context.progress(studies.length + 1, total, 'Scoring and bootstrapping metrics');
+    const scores = zeroShotScores(
+      images,
+      studies.length,
+      dim,
+      classes,
+      { prompts, embeddings: promptEmbeddings },
+      {
+        scoring: task.scoring,
+        scale,
+      },
+    );
+    const classInputs = classes.map((item, c) => ({
+      name: item.name,
+      labels: studies.map((study) => labelOf(study, item.label)),
+      scores: Array.from(scores[c]?.scores ?? []),
+    }));
+    const rule = request.threshold ?? task.threshold;
+    const bootstrap = resolveBootstrapSettings({ resamples: request.resamples, seed: request.seed });
+    const report = classificationReport(classInputs, rule, bootstrap);
+    const reportRows = new Map(reported.map((study, row) => [study.id, row]));
+    const reportedImages = new Float32Array(reported.length * dim);
+    reported.forEach((study, row) => {
+      const index = studies.indexOf(study);
+      reportedImages.set(images.subarray(index * dim, (index + 1) * dim), row * dim);
+    });
+    const retrieval =
+      reported.length >= 2
+        ? retrievalReport(reportedImages, reportEmbeddings, reported.length, dim, request.retrievalPoolSize, bootstrap)
+        : null;
+
+    const dataset = request.datasetId
+      ? { id: request.datasetId, name: datasetName(project.db, request.datasetId) ?? '' }
+      : null;
+    const metrics: MetricsDocument = {
+      format_version: METRICS_FORMAT_VERSION,
+      evaluationId: null,
+      createdAt: new Date().toISOString(),
+      task: { ...task, scale, threshold: rule, classes },
+      model: {
+        kind: source.kind,
+        label: source.label,
+        modelId,
+        baseSha256: source.baseSha256,
+        adapterSha256: source.adapterSha256,
+      },
+      dataset,
+      split: request.split,
+      studies: studies.length,
+      missingLabels: Object.fromEntries(
+        classInputs.map((item) => [item.name, item.labels.filter((label) => label === null).length]),
+      ),
+      seed: request.seed,
+      backend: backend.chosen,
+      headline: headlineOf(report, classInputs, retrieval, bootstrap),
+      classification: report,
+      retrieval,
+      timing: { seconds: 0, volumesPerSecond: 0 },
+    };
+
+    const predictions: NewPrediction[] = [];
+    const lines: PredictionLine[] = [];
+    classInputs.forEach((item, c) => {
+      const chosen = report.perClass[c];
+      const preds = predict(item.scores, {
+        threshold: chosen?.threshold ?? 0.5,
+        inclusive: chosen?.thresholdInclusive ?? false,
+      });
+      studies.forEach((study, s) => {
+        const row = {
+          className: item.name,
+          label: item.labels[s] ?? null,
+          score: item.scores[s] ?? NaN,
+          pred: (preds[s] ?? 0) as 0 | 1,
+        };
+        predictions.push({ studyId: study.id, ...row });
+        lines.push({ studyUid: study.studyUid, ...row });
+      });
+    });
+    lines.sort((a, b) => (a.studyUid < b.studyUid ? -1 : a.studyUid > b.studyUid ? 1 : 0));
+
+    context.throwIfCancelled();
+    let projections = null;
+    if (request.projections) {
+      context.progress(studies.length + 2, total, 'Projecting embeddings (PCA, t-SNE, UMAP)');
+      const joint = new Float32Array((studies.length + reported.length) * dim);
+      joint.set(images, 0);
+      joint.set(reportEmbeddings, studies.length * dim);
+      projections = evaluationProjections(
+        joint,
+        [
+          ...studies.map((study) => ({ studyId: study.id, modality: 'image' as const })),
+          ...reported.map((study) => ({ studyId: study.id, modality: 'report' as const })),
+        ],
+        dim,
+        request.seed,
+        (method) => context.progress(studies.length + 2, total, `Projecting embeddings (${method})`),
+      );
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    metrics.timing = { seconds, volumesPerSecond: studies.length / seconds };
+    writePredictions(outputDir, lines);
+    writeEmbeddings(
+      outputDir,
+      {
+        dim,
+        studies: studies.map((study) => ({
+          studyId: study.id,
+          studyUid: study.studyUid,
+          split: study.split,
+          labels: study.labels,
+          reportRow: reportRows.get(study.id) ?? null,
+        })),
+        prompts,
+      },
+      { image: images, report: reportEmbeddings, prompt: promptEmbeddings },
+    );
+    if (projections) writeProjections(outputDir, projections);
+    writeMetrics(outputDir, metrics);
+    const evaluationId = insertEvaluation(project.db, {
+      metrics,
+      adapterId: null,
+      runId: null,
+      outputDir,
+      predictions,
+    });
+    const recorded = { ...metrics, evaluationId };
+    writeMetrics(outputDir, recorded);
+    context.progress(total, total, 'Evaluation done.');
+    return { evaluationId, outputDir, metrics: recorded };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function embedImages(
+  project: Project,
+  studies: readonly EvaluationStudy[],
+  preset: Parameters<typeof preprocessedStudy>[3],
+  batchSize: number,
+  dim: number,
+  context: JobContext,
+  model: Parameters<typeof encodeVolumes>[0],
+  total: number,
+): Promise<Float32Array> {
+  const cache = projectVolumeCache(project);
+  const out = new Float32Array(studies.length * dim);
+  for (let start = 0; start < studies.length; start += batchSize) {
+    context.throwIfCancelled();
+    const batch = studies.slice(start, start + batchSize);
+    context.progress(start + 1, total, `Embedding volumes ${start + 1}–${start + batch.length} of ${studies.length}`);
+    const volumes = [];
+    for (const study of batch) volumes.push(await preprocessedStudy(project, cache, study, preset));
+    const dims = volumes[0]?.dims ?? preset.output.size;
+    out.set(
+      await encodeVolumes(
+        model,
+        volumes.map((volume) => volume.data),
+        dims,
+      ),
+      start * dim,
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
+  }
+  return out;
+}
+
+function labelOf(study: EvaluationStudy, label: string): 0 | 1 | null {
+  const value = study.labels[label];
+  return value === 0 || value === 1 ? value : null;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, '');
+}
