@@ -97,11 +97,14 @@ describe('ctvlm eval and gradcam', () => {
       withMass?.studyUid ?? '',
       '--text',
       'Liver mass is present.',
+      '--versus',
+      'Liver mass is not present.',
       '-o',
       heatFile,
     );
     expect(gradcam.code, gradcam.stderr).toBe(0);
     const result = GradCamResultSchema.parse(JSON.parse(gradcam.stdout));
+    expect(result).toMatchObject({ text: 'Liver mass is present.', versus: 'Liver mass is not present.' });
     const ct = await readStoredVolume(path.join(dir, 'dataset', 'volumes', `${withMass?.studyUid}.nii.gz`));
     const heat = await readStoredVolume(heatFile);
     // The map lies on the CT's own grid, voxel for voxel: same dims, same (LPS-order) affine.

@@ -5,13 +5,10 @@
  * row, per-class metrics, ROC curve, embedding scatter and similarity heatmap are checked.
  * Screenshots are kept in test-results/evaluation-*.png.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planCohort, renderPhantom, writePhantomReport } from '../../src/main/phantoms';
-import { encodeNiftiGz } from '../../src/main/volumes/nifti-writer';
-import { writeManifest } from '../helpers/manifest-builder';
+import { writePhantomDataset } from '../helpers/phantom-dataset';
 import { REPO_ROOT } from '../helpers/paths';
 import { ctvlm } from '../helpers/run-ctvlm';
 import { tempDir } from '../helpers/temp-dir';
@@ -47,23 +44,6 @@ afterAll(async () => {
 
 afterEach(stopWebServers);
 
-/** Four phantoms with a liver mass and four without, all in the test split; returns the manifest. */
-function writeLiverMassDataset(dir: string): string {
-  const plans = planCohort({ region: 'abdomen', count: 40, seed: 11, scanner: 'second' });
-  const hasMass = (plan: (typeof plans)[number]) => (plan.labels as Record<string, number>).liver_mass === 1;
-  const chosen = [
-    ...plans.filter(hasMass).slice(0, STUDIES_PER_LABEL),
-    ...plans.filter((plan) => !hasMass(plan)).slice(0, STUDIES_PER_LABEL),
-  ];
-  expect(chosen).toHaveLength(STUDIES);
-  const rows = chosen.map((plan) => {
-    const image = `${plan.studyUid}.nii.gz`;
-    fs.writeFileSync(path.join(dir, image), encodeNiftiGz({ ...renderPhantom(plan), description: plan.studyUid }));
-    return [plan.studyUid, plan.patientId, image, writePhantomReport(plan), 'test', hasMass(plan) ? '1' : '0'];
-  });
-  return writeManifest(dir, ['study_id', 'patient_id', 'image', 'report', 'split', 'label:liver_mass'], rows);
-}
-
 /** Runs `ctvlm --data-dir DIR --json ...` and returns its parsed JSON result. */
 async function cli<T>(dataDir: string, args: string[]): Promise<T> {
   const result = await ctvlm(['--data-dir', dataDir, '--json', ...args]);
@@ -87,7 +67,7 @@ describe('evaluation in the browser', () => {
   it('evaluates the base model from the UI and shows metrics, ROC, embeddings and similarities', async () => {
     const dataDir = tempDir('ctvlm-e2e-eval-');
     const source = tempDir('ctvlm-e2e-eval-source-');
-    const manifest = writeLiverMassDataset(source);
+    const { manifest } = writePhantomDataset(source, { count: STUDIES, seed: 11, heldOutLesions: true });
     const project = await cli<{ id: string }>(dataDir, ['project', 'create', 'Liver eval']);
     const imported = await cli<{ imported: number }>(dataDir, ['import', project.id, '--manifest', manifest]);
     expect(imported.imported).toBe(STUDIES);

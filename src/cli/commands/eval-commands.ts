@@ -110,9 +110,13 @@ export function registerEvalCommands(program: Command, run: Run): void {
     .option('--adapter <name>', 'the base model with this adapter')
     .requiredOption('--study <id>', "the study's id in the manifest (study_id) or in the project")
     .requiredOption('--text <text>', 'a prompt, or "report" for the study\'s own report')
+    .option('--versus <text>', 'explain cos(image, text) − cos(image, versus), e.g. a prompt against its negation')
     .option('-o, --output <file>', 'the NIfTI to write (.nii.gz or .nii); default: files/gradcam/ in the project')
     .action(
-      (target: string, options: { run?: string; adapter?: string; study: string; text: string; output?: string }) =>
+      (
+        target: string,
+        options: { run?: string; adapter?: string; study: string; text: string; versus?: string; output?: string },
+      ) =>
         run(async (cli) => {
           const projectId = await resolveProjectId(cli, target);
           const { jobId } = await cli.api.invoke('gradcam.start', {
@@ -120,13 +124,14 @@ export function registerEvalCommands(program: Command, run: Run): void {
             source: modelSourceOf(options),
             study: options.study,
             text: options.text,
+            ...(options.versus ? { versus: options.versus } : {}),
             ...(options.output ? { output: path.resolve(options.output) } : {}),
           });
           const result = GradCamResultSchema.parse(await cli.followJob(jobId));
           cli.output.result(result, () =>
             [
               `Wrote ${result.file} (${result.dims.join('x')} voxels, the CT's grid; from a ${result.featureDims.join('x')} feature map).`,
-              `cos(image, text) = ${result.similarity.toFixed(4)}; peak at voxel ${result.peak.voxel.join(', ')} (${result.peak.worldMm.map((v) => v.toFixed(1)).join(', ')} mm RAS); slices of maximum activation i=${result.peak.slices[0]}, j=${result.peak.slices[1]}, k=${result.peak.slices[2]}.`,
+              `${result.versus === null ? 'cos(image, text)' : 'cos(image, text) − cos(image, versus)'} = ${result.similarity.toFixed(4)}; peak at voxel ${result.peak.voxel.join(', ')} (${result.peak.worldMm.map((v) => v.toFixed(1)).join(', ')} mm RAS); slices of maximum activation i=${result.peak.slices[0]}, j=${result.peak.slices[1]}, k=${result.peak.slices[2]}.`,
             ].join('\n'),
           );
         }),

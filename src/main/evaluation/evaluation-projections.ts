@@ -1,12 +1,12 @@
 /**
  * PCA, t-SNE and UMAP of an evaluation's image and report embeddings together (one plot shows both
  * modalities and how far apart they lie), seeded. t-SNE costs O(n²) per step, so it is skipped, with
- * the reason recorded, above MAX_TSNE_ROWS rows; PCA and UMAP run on any size the job can hold.
+ * the reason recorded, above MAX_TSNE_ROWS rows (1,000 rows take about 25 s on one core); PCA and UMAP run on any size the job can hold.
  */
 import { MIN_PROJECTION_ROWS, PROJECTION_METHODS, projectEmbeddings } from '../engine/eval/embeddings/projections';
 import type { ProjectionsFile } from './evaluation-files';
 
-export const MAX_TSNE_ROWS = 3000;
+export const MAX_TSNE_ROWS = 2000;
 
 export function evaluationProjections(
   rows: Float32Array,

@@ -1,6 +1,7 @@
 /**
  * Job `gradcam.run`: a 3D Grad-CAM map of one study for one text (a prompt, or "report" for the
- * study's own report), upsampled from the image encoder's last block back onto the ORIGINAL CT grid
+ * study's own report), or for the difference between two texts (a zero-shot pair's positive and
+ * negative prompts: what its prediction is made of), upsampled from the image encoder's last block back onto the ORIGINAL CT grid
  * (the file's voxel order and affine, not the preprocessed one) and written as float32 NIfTI, so
  * any viewer overlays it on the CT. The map is divided by its maximum (peak = 1). Read-only on the
  * project apart from the volume cache.
@@ -59,13 +60,20 @@ export async function gradCamJob(input: unknown, context: JobContext): Promise<G
       const input = preprocess(toCanonicalRas(stored), source.preset);
       context.throwIfCancelled();
       context.progress(2, total, 'Computing the gradient of the similarity');
-      const [embedding] = [await encodeTexts(model, tokenizer, [text])];
-      const map = await gradCam(model, input.data, input.dims, embedding);
+      const texts = request.versus === undefined ? [text] : [text, request.versus];
+      const embeddings = await encodeTexts(model, tokenizer, texts);
+      const dim = model.config.embedDim;
+      // cos(image, a) − cos(image, b) = image · (a − b): one target vector either way.
+      const target =
+        texts.length === 1
+          ? embeddings
+          : embeddings.subarray(0, dim).map((value, d) => value - (embeddings[dim + d] ?? 0));
+      const map = await gradCam(model, input.data, input.dims, target);
       context.throwIfCancelled();
       context.progress(3, total, 'Resampling onto the CT grid');
       const heat = featureMapToGrid({ values: map.values, dims: map.dims }, input, stored);
-      if (map.max > 0) for (let i = 0; i < heat.length; i += 1) heat[i] = (heat[i] ?? 0) / map.max;
       const peak = peakOf(heat, stored.dims);
+      if (peak.value > 0) for (let i = 0; i < heat.length; i += 1) heat[i] = (heat[i] ?? 0) / peak.value;
       context.progress(4, total, `Writing ${output}`);
       const nifti = { data: heat, dims: stored.dims, affine: stored.affine, description: 'CT-VLM Grad-CAM' };
       writeFileAtomic(output, /\.gz$/i.test(output) ? encodeNiftiGz(nifti) : encodeNifti(nifti));
@@ -83,6 +91,7 @@ export async function gradCamJob(input: unknown, context: JobContext): Promise<G
         studyId: study.id,
         studyUid: study.studyUid,
         text,
+        versus: request.versus ?? null,
         similarity: map.similarity,
         dims: [...stored.dims],
         affine: [...stored.affine],

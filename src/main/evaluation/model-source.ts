@@ -79,7 +79,13 @@ export function resolveModelSource(project: Project, source: ModelSource): Resol
     };
   }
   const checkpoint = findRunCheckpoint(project.db, source.run);
-  const folder = path.join(project.dir, checkpoint.path);
+  const folder = path.resolve(project.dir, checkpoint.path);
+  if (!folder.startsWith(project.filesDir + path.sep)) {
+    throw new UserError(
+      'PROJECT_CORRUPT',
+      `Run "${checkpoint.runName}"'s checkpoint is recorded at ${checkpoint.path}, outside the project's files/; the project database was edited by hand.`,
+    );
+  }
   if (fs.existsSync(path.join(folder, ADAPTER_CONFIG_FILE))) {
     return {
       ...common,

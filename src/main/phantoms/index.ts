@@ -7,6 +7,14 @@ export { planCohort, planOnScanner, type PlanCohortOptions } from './plan-cohort
 export { renderPhantom, renderPhantomWithTissues, type RenderedPhantom } from './render-phantom';
 export { writePhantomReport } from './write-phantom-report';
 export {
+  CONSPICUOUS_LESION_HU,
+  conspicuous,
+  liverMassOf,
+  withConspicuousLiverMass,
+  withLiverMass,
+  withoutLiverMass,
+} from './conspicuous-lesion';
+export {
   defaultPhantomGrid,
   SCANNER_PROFILES,
   type AcquisitionParams,

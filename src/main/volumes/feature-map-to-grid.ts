@@ -25,57 +25,90 @@ export interface GridGeometry {
  * geometry, which the feature grid covers.
  */
 export function featureMapToGrid(map: FeatureMap, input: GridGeometry, target: GridGeometry): Float32Array {
-  // target voxel → input voxel: inverse(input affine) · target affine (affine, so it steps linearly).
-  const toInput = multiplyAffines(invertAffine(input.affine), target.affine);
+  // target voxel → input voxel: inverse(input affine) · target affine. It is affine, so along a row
+  // of the target each input coordinate moves by a constant step.
+  const m = multiplyAffines(invertAffine(input.affine), target.affine);
   const [tx, ty, tz] = target.dims;
-  const out = new Float32Array(tx * ty * tz);
-  const ratio = [0, 1, 2].map((axis) => (map.dims[axis] ?? 1) / (input.dims[axis] ?? 1));
-  const row = (r: number): number[] => [0, 1, 2, 3].map((c) => toInput[r * 4 + c] ?? 0);
-  const rows = [row(0), row(1), row(2)];
+  const [nx, ny, nz] = input.dims;
   const [fx, fy, fz] = map.dims;
-  const p = [0, 0, 0];
+  const out = new Float32Array(tx * ty * tz);
+  const values = map.values;
+  // Feature coordinate f = (p + 0.5)·F/N − 0.5 of input coordinate p, folded into the affine.
+  const rx = fx / nx;
+  const ry = fy / ny;
+  const rz = fz / nz;
+  const ax = (m[0] ?? 0) * rx;
+  const bx = (m[1] ?? 0) * rx;
+  const cx = (m[2] ?? 0) * rx;
+  const dx = ((m[3] ?? 0) + 0.5) * rx - 0.5;
+  const ay = (m[4] ?? 0) * ry;
+  const by = (m[5] ?? 0) * ry;
+  const cy = (m[6] ?? 0) * ry;
+  const dy = ((m[7] ?? 0) + 0.5) * ry - 0.5;
+  const az = (m[8] ?? 0) * rz;
+  const bz = (m[9] ?? 0) * rz;
+  const cz = (m[10] ?? 0) * rz;
+  const dz = ((m[11] ?? 0) + 0.5) * rz - 0.5;
+  // The preprocessed field of view, [−0.5, N − 0.5] in input voxels, in feature coordinates.
+  const lowX = -0.5;
+  const lowY = -0.5;
+  const lowZ = -0.5;
+  const highX = fx - 0.5;
+  const highY = fy - 0.5;
+  const highZ = fz - 0.5;
+  const slack = 1e-9;
+  const strideY = fx;
+  const strideZ = fx * fy;
   let o = 0;
   for (let k = 0; k < tz; k += 1) {
     for (let j = 0; j < ty; j += 1) {
-      for (let i = 0; i < tx; i += 1, o += 1) {
-        let inside = true;
-        for (let axis = 0; axis < 3; axis += 1) {
-          const m = rows[axis]!;
-          const coordinate = m[0]! * i + m[1]! * j + m[2]! * k + m[3]!;
-          const n = input.dims[axis]!;
-          if (coordinate < -0.5 || coordinate > n - 0.5) {
-            inside = false;
-            break;
-          }
-          p[axis] = (coordinate + 0.5) * ratio[axis]! - 0.5;
+      let x = bx * j + cx * k + dx;
+      let y = by * j + cy * k + dy;
+      let z = bz * j + cz * k + dz;
+      for (let i = 0; i < tx; i += 1, o += 1, x += ax, y += ay, z += az) {
+        if (
+          x < lowX - slack ||
+          x > highX + slack ||
+          y < lowY - slack ||
+          y > highY + slack ||
+          z < lowZ - slack ||
+          z > highZ + slack
+        ) {
+          continue; // outside what the model saw: 0
         }
-        if (inside) out[o] = trilinear(map.values, fx, fy, fz, p[0]!, p[1]!, p[2]!);
+        // Clamp to the feature grid's centres (border values extend half a voxel, as F.interpolate).
+        const px = x < 0 ? 0 : x > fx - 1 ? fx - 1 : x;
+        const py = y < 0 ? 0 : y > fy - 1 ? fy - 1 : y;
+        const pz = z < 0 ? 0 : z > fz - 1 ? fz - 1 : z;
+        const x0 = Math.floor(px);
+        const y0 = Math.floor(py);
+        const z0 = Math.floor(pz);
+        const wx = px - x0;
+        const wy = py - y0;
+        const wz = pz - z0;
+        const sx = x0 + 1 < fx ? 1 : 0;
+        const sy = y0 + 1 < fy ? strideY : 0;
+        const sz = z0 + 1 < fz ? strideZ : 0;
+        const base = x0 + strideY * y0 + strideZ * z0;
+        const v000 = values[base] ?? 0;
+        const v100 = values[base + sx] ?? 0;
+        const v010 = values[base + sy] ?? 0;
+        const v110 = values[base + sx + sy] ?? 0;
+        const v001 = values[base + sz] ?? 0;
+        const v101 = values[base + sx + sz] ?? 0;
+        const v011 = values[base + sy + sz] ?? 0;
+        const v111 = values[base + sx + sy + sz] ?? 0;
+        const c00 = v000 + (v100 - v000) * wx;
+        const c10 = v010 + (v110 - v010) * wx;
+        const c01 = v001 + (v101 - v001) * wx;
+        const c11 = v011 + (v111 - v011) * wx;
+        const c0 = c00 + (c10 - c00) * wy;
+        const c1 = c01 + (c11 - c01) * wy;
+        out[o] = c0 + (c1 - c0) * wz;
       }
     }
   }
   return out;
-}
-
-function trilinear(values: Float32Array, nx: number, ny: number, nz: number, x: number, y: number, z: number): number {
-  const clamp = (v: number, n: number): number => Math.min(Math.max(v, 0), n - 1);
-  const cx = clamp(x, nx);
-  const cy = clamp(y, ny);
-  const cz = clamp(z, nz);
-  const x0 = Math.floor(cx);
-  const y0 = Math.floor(cy);
-  const z0 = Math.floor(cz);
-  const x1 = Math.min(x0 + 1, nx - 1);
-  const y1 = Math.min(y0 + 1, ny - 1);
-  const z1 = Math.min(z0 + 1, nz - 1);
-  const wx = cx - x0;
-  const wy = cy - y0;
-  const wz = cz - z0;
-  const at = (a: number, b: number, c: number): number => values[a + nx * (b + ny * c)] ?? 0;
-  const c00 = at(x0, y0, z0) * (1 - wx) + at(x1, y0, z0) * wx;
-  const c10 = at(x0, y1, z0) * (1 - wx) + at(x1, y1, z0) * wx;
-  const c01 = at(x0, y0, z1) * (1 - wx) + at(x1, y0, z1) * wx;
-  const c11 = at(x0, y1, z1) * (1 - wx) + at(x1, y1, z1) * wx;
-  return (c00 * (1 - wy) + c10 * wy) * (1 - wz) + (c01 * (1 - wy) + c11 * wy) * wz;
 }
 
 /** The voxel of largest value and, along each axis, the slice whose mean value is largest. */

@@ -201,6 +201,11 @@ export const StartGradCamInputSchema = z
     study: z.union([z.number().int().positive(), z.string().min(1)]),
     /** A prompt, or "report" for the study's own report. */
     text: z.string().min(1),
+    /**
+     * A second text: the map then explains cos(image, text) − cos(image, versus), e.g. a zero-shot
+     * pair's positive prompt against its negative one (what the prediction is made of).
+     */
+    versus: z.string().min(1).optional(),
     /** The NIfTI file to write (.nii.gz or .nii); default: files/gradcam/ in the project. */
     output: z.string().min(1).optional(),
   })
@@ -213,7 +218,8 @@ export const GradCamResultSchema = z.object({
   studyId: z.number().int(),
   studyUid: z.string(),
   text: z.string(),
-  /** cos(image, text) of the study and text. */
+  versus: z.string().nullable(),
+  /** cos(image, text), minus cos(image, versus) when given. */
   similarity: z.number(),
   /** Grid of the written map: the original CT's (voxel order and affine as stored). */
   dims: z.tuple([z.number().int(), z.number().int(), z.number().int()]),

@@ -16,15 +16,16 @@ export interface GradCamMap {
   dims: [number, number, number];
   /** The preprocessed input's size along x, y, z (the feature grid covers it). */
   inputDims: [number, number, number];
-  /** cos(image, text) of this study and text. */
+  /** cos(image, text) of this study and text (image · text for a difference of two texts). */
   similarity: number;
   /** Largest value of the map (0 when no region raises the similarity). */
   max: number;
 }
 
 /**
- * volume: one preprocessed volume (x fastest, `dims`); text: its L2-normalised embedding,
- * [embedDim]. Leaves no tensor behind.
+ * volume: one preprocessed volume (x fastest, `dims`); text: an L2-normalised text embedding,
+ * [embedDim], or the difference of two (the similarity is linear in it, so the map then explains
+ * cos(image, a) − cos(image, b)). Leaves no tensor behind.
  */
 export async function gradCam(
   model: CtVlm,

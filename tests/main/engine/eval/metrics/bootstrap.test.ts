@@ -128,7 +128,7 @@ describe('bootstrapConfidenceIntervals', () => {
     );
   });
 
-  it('runs 1000 resamples × 18 AUROCs × 1000 studies in well under a few seconds', () => {
+  it('bootstraps 18 AUROCs over 1000 studies with every resample valid (speed: bench/eval.bench.ts)', () => {
     const n = 1000;
     const r = new SeededRandom(11);
     const statistics: Record<string, (indices: Int32Array) => number | null> = {};
@@ -143,10 +143,7 @@ describe('bootstrapConfidenceIntervals', () => {
         return weightedAuc(ranking, draws);
       };
     }
-    const started = performance.now();
     const result = bootstrapConfidenceIntervals(n, statistics);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(3000);
     expect(result['class 0']?.validResamples).toBe(1000);
     expect((result['class 0']?.upper ?? 0) - (result['class 0']?.lower ?? 0)).toBeGreaterThan(0);
   });

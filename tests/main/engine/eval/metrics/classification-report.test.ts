@@ -260,7 +260,7 @@ describe('classificationReport', () => {
     ).toThrow(BugError);
   });
 
-  it('handles 18 classes × 1000 studies × 1000 resamples in well under a few seconds', () => {
+  it('reports 18 classes × 1000 studies with 1000 valid resamples (speed: bench/eval.bench.ts)', () => {
     const random = new SeededRandom(21);
     const classes: ClassScores[] = Array.from({ length: 18 }, (_, c) => {
       const labels = Array.from({ length: 1000 }, () => (random.next() < 0.1 + c / 60 ? 1 : 0));
@@ -270,10 +270,7 @@ describe('classificationReport', () => {
         scores: labels.map((label) => 1 / (1 + Math.exp(-(random.normal() + label)))),
       };
     });
-    const started = performance.now();
     const report = classificationReport(classes, { kind: 'youden' });
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(3000);
     if (report.overall.kind !== 'multilabel') throw new Error('expected a multi-label overall');
     expect(report.overall.auroc.macro.validResamples).toBe(1000);
     expect((report.overall.auroc.macro.upper ?? 0) - (report.overall.auroc.macro.lower ?? 0)).toBeGreaterThan(0);
