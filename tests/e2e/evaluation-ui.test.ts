@@ -123,7 +123,7 @@ describe('evaluation in the browser', () => {
     await scatter.getByTestId('projection-method').selectOption('pca');
     await expect.poll(() => marks.count(), { message: await banners(page) }).toBeGreaterThanOrEqual(2 * STUDIES);
     expect(await scatter.locator('circle').count()).toBe(STUDIES);
-    expect(await scatter.locator('circle title').first().textContent()).toMatch(/abd-sec-11-\d{4}/);
+    expect(await scatter.locator('circle title').first().textContent()).toMatch(/lesion-11-\d+/);
 
     // The heatmap: drawn, so its pixels are not all one colour.
     const canvas = page.getByTestId('similarity-canvas');
