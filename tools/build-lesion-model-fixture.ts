@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../src/main/engine/backends/select-backend';
 import { saveCheckpoint } from '../src/main/engine/io/model-checkpoint';
 import { calibrateBatchNorm } from '../src/main/engine/layers/batch-norm-calibration';
+import { volumeBatch } from '../src/main/engine/eval/encode-batches';
 import { CtVlm } from '../src/main/engine/models/ctvlm/ct-vlm';
+import type { I3ResNet } from '../src/main/engine/models/ctvlm/i3-resnet';
 import { TINY_CTVLM } from '../src/main/engine/models/ctvlm/ctvlm-config';
 import { tf } from '../src/main/engine/tf';
 import {
@@ -57,7 +59,6 @@ for (const base of bases) {
 const rendered = plans.map((plan) => renderPhantomWithTissues(plan));
 const visible = rendered.map(({ tissues }) => tissues.some((tissue) => tissue === TISSUE.liverMass));
 const kept = plans.flatMap((plan, i) => (plan.labels.liver_mass === 0 || visible[i] ? [i] : []));
-const [nx, ny, nz] = PRESET.output.size;
 const volumes = kept.map((i) => preprocess(rendered[i]!.volume, PRESET).data);
 const labels = kept.map((i) => plans[i]!.labels.liver_mass);
 const TRAIN = Math.floor(volumes.length * 0.85);
@@ -66,11 +67,12 @@ shuffleTogether(volumes, labels, new SeededRandom(5));
 console.log(`${volumes.length} volumes, ${labels.filter((l) => l === 1).length} with a liver mass`);
 
 const model = new CtVlm({ ...TINY_CTVLM, text: { ...TINY_CTVLM.text, dropout: 0 }, seed: 7 });
-function batchOf(indices: readonly number[]): tf.Tensor {
-  const data = new Float32Array(indices.length * nx * ny * nz);
-  indices.forEach((index, row) => data.set(volumes[index]!, row * nx * ny * nz));
-  return tf.tensor(data, [indices.length, nz, ny, nx, 1]);
-}
+const resnet = new Map(model.namedModules()).get('encode_image.i3_resnet') as I3ResNet;
+const batchOf = (indices: readonly number[]): tf.Tensor =>
+  volumeBatch(
+    indices.map((index) => volumes[index]!),
+    PRESET.output.size,
+  );
 
 calibrateBatchNorm(model, () => {
   const calibration = batchOf(Array.from({ length: 16 }, (_, i) => i));
@@ -80,10 +82,6 @@ calibrateBatchNorm(model, () => {
 // volume's embedding points almost the same way and, once L2-normalised, barely varies. The
 // contrastive head's bias is set so that the calibration batch's embeddings average to zero.
 {
-  const resnet = new Map(model.namedModules()).get('encode_image.i3_resnet') as unknown as {
-    features(x: tf.Tensor): tf.Tensor;
-    embedFeatures(x: tf.Tensor): tf.Tensor;
-  };
   const bias = model.namedParameters().find(([name]) => name === 'encode_image.i3_resnet.contrastive_head.bias')?.[1];
   if (!bias) throw new Error('no contrastive_head.bias');
   const calibration = batchOf(Array.from({ length: 32 }, (_, i) => i));
@@ -124,13 +122,6 @@ const imageParameter = new Set(
 /** layer4's output from cached layer2 outputs. */
 function layer4Of(indices: readonly number[]): tf.Tensor {
   return tf.tidy(() => part('layer4').apply(part('layer3').apply(tf.concat(indices.map((i) => early[i]!)))));
-}
-
-function resnetChannels(): number {
-  const out = layer4Of([0]);
-  const channels = out.shape[4] ?? 0;
-  out.dispose();
-  return channels;
 }
 
 /** L2-normalised image embeddings from cached layer2 outputs: [B, embedDim]. */
@@ -179,7 +170,7 @@ async function train(
 const headParameter = new Set(
   model.namedParameters().flatMap(([name, variable]) => (name.includes('contrastive_head') ? [variable] : [])),
 );
-const probe = tf.variable(tf.zeros([resnetChannels(), 1]));
+const probe = tf.variable(tf.zeros([resnet.featureChannels, 1]));
 const probeBias = tf.variable(tf.zeros([1]));
 await train(
   'image',

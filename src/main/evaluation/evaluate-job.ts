@@ -37,7 +37,7 @@ import {
 } from './evaluation-files';
 import { evaluationProjections } from './evaluation-projections';
 import { headlineOf } from './headline';
-import { loadEvaluatedModel, resolveModelSource } from './model-source';
+import { loadEvaluatedModel, resolveModelSource, type EvaluatedModel } from './model-source';
 import { retrievalReport } from './retrieval-report';
 import { preprocessedStudy, projectVolumeCache } from './study-volumes';
 
@@ -98,14 +98,16 @@ async function evaluate(
     const dim = model.config.embedDim;
     const prompts = taskPrompts(classes);
     const promptEmbeddings = await encodeTexts(model, tokenizer, prompts);
-    const reported = studies.filter((study) => study.report !== null && study.report.trim() !== '');
+    // Indices (into studies) of the studies with a report: the retrieval queries.
+    const reportedIndices = studies.flatMap((study, i) => (study.report?.trim() ? [i] : []));
+    const reported = reportedIndices.map((i) => studies[i]!);
     const reportEmbeddings = await encodeTexts(
       model,
       tokenizer,
       reported.map((study) => study.report ?? ''),
     );
     const images = await embedImages(project, studies, source.preset, request.batchSize, dim, context, model, total);
-    const scale = task.scale === 'model' ? ((await model.logitScale().data())[0] ?? NaN) : task.scale;
+    const scale = task.scale === 'model' ? await modelLogitScale(model) : task.scale;
     if (!Number.isFinite(scale)) throw new UserError('INVALID_INPUT', `The model's logit scale is ${scale}.`);
 
     context.progress(studies.length + 1, total, 'Scoring and bootstrapping metrics');
@@ -128,10 +130,16 @@ async function evaluate(
     const rule = request.threshold ?? task.threshold;
     const bootstrap = resolveBootstrapSettings({ resamples: request.resamples, seed: request.seed });
     const report = classificationReport(classInputs, rule, bootstrap);
+    const predictions = classInputs.map((item, c) => {
+      const chosen = report.perClass[c];
+      return predict(item.scores, {
+        threshold: chosen?.threshold ?? 0.5,
+        inclusive: chosen?.thresholdInclusive ?? false,
+      });
+    });
     const reportRows = new Map(reported.map((study, row) => [study.id, row]));
     const reportedImages = new Float32Array(reported.length * dim);
-    reported.forEach((study, row) => {
-      const index = studies.indexOf(study);
+    reportedIndices.forEach((index, row) => {
       reportedImages.set(images.subarray(index * dim, (index + 1) * dim), row * dim);
     });
     const retrieval =
@@ -162,28 +170,24 @@ async function evaluate(
       ),
       seed: request.seed,
       backend: backend.chosen,
-      headline: headlineOf(report, classInputs, retrieval, bootstrap),
+      headline: headlineOf(report, classInputs, predictions, retrieval, bootstrap),
       classification: report,
       retrieval,
       timing: { seconds: 0, volumesPerSecond: 0 },
     };
 
-    const predictions: NewPrediction[] = [];
+    const rows: NewPrediction[] = [];
     const lines: PredictionLine[] = [];
     classInputs.forEach((item, c) => {
-      const chosen = report.perClass[c];
-      const preds = predict(item.scores, {
-        threshold: chosen?.threshold ?? 0.5,
-        inclusive: chosen?.thresholdInclusive ?? false,
-      });
+      const preds = predictions[c];
       studies.forEach((study, s) => {
         const row = {
           className: item.name,
           label: item.labels[s] ?? null,
           score: item.scores[s] ?? NaN,
-          pred: (preds[s] ?? 0) as 0 | 1,
+          pred: (preds?.[s] ?? 0) as 0 | 1,
         };
-        predictions.push({ studyId: study.id, ...row });
+        rows.push({ studyId: study.id, ...row });
         lines.push({ studyUid: study.studyUid, ...row });
       });
     });
@@ -233,7 +237,7 @@ async function evaluate(
       adapterId: null,
       runId: null,
       outputDir,
-      predictions,
+      predictions: rows,
     });
     const recorded = { ...metrics, evaluationId };
     writeMetrics(outputDir, recorded);
@@ -274,6 +278,15 @@ async function embedImages(
     await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
   }
   return out;
+}
+
+async function modelLogitScale(model: EvaluatedModel['model']): Promise<number> {
+  const scale = model.logitScale();
+  try {
+    return (await scale.data())[0] ?? NaN;
+  } finally {
+    scale.dispose();
+  }
 }
 
 function labelOf(study: EvaluationStudy, label: string): 0 | 1 | null {

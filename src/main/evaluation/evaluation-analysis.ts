@@ -114,22 +114,30 @@ export function similarityMatrix(
 ): SimilarityMatrix {
   const { index, image, report } = readSavedEmbeddings(outputDir);
   const dim = index.dim;
-  const studies = kind === 'image-report' ? index.studies.filter((study) => study.reportRow !== null) : index.studies;
+  // Rows of the image tensor that take part (every study, or those with a report).
+  const imageIndices = index.studies.flatMap((study, i) =>
+    kind === 'image-image' || study.reportRow !== null ? [i] : [],
+  );
+  const studies = imageIndices.map((i) => index.studies[i]!);
   if (studies.length > MAX_SIMILARITY_STUDIES) {
     throw new UserError(
       'INVALID_INPUT',
       `${studies.length} studies: a similarity matrix is drawn for at most ${MAX_SIMILARITY_STUDIES}; evaluate a smaller split or dataset.`,
     );
   }
-  const rowsOf = (source: Float32Array, rowOf: (study: EmbeddingsIndex['studies'][number], i: number) => number) => {
-    const out = new Float32Array(studies.length * dim);
-    studies.forEach((study, i) =>
-      out.set(source.subarray(rowOf(study, i) * dim, (rowOf(study, i) + 1) * dim), i * dim),
-    );
+  const rowsOf = (source: Float32Array, rows: readonly number[]): Float32Array => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => out.set(source.subarray(row * dim, (row + 1) * dim), i * dim));
     return out;
   };
-  const imageRows = rowsOf(image, (study) => index.studies.indexOf(study));
-  const otherRows = kind === 'image-report' ? rowsOf(report, (study) => study.reportRow ?? 0) : imageRows;
+  const imageRows = rowsOf(image, imageIndices);
+  const otherRows =
+    kind === 'image-report'
+      ? rowsOf(
+          report,
+          studies.map((study) => study.reportRow ?? 0),
+        )
+      : imageRows;
   const labels = studies.map((study) => (orderBy === null ? null : (study.labels[orderBy] ?? null)));
   if (orderBy === null) {
     const values = cosineSimilarityMatrix(imageRows, studies.length, otherRows, studies.length, dim);

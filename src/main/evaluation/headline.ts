@@ -4,18 +4,18 @@
  * averages, and the mean over classes of per-class accuracy (CT-CLIP's), bootstrapped alike.
  */
 import type { Headline, RetrievalReport } from '../../shared/api/evaluation-schemas';
-import { binaryMetrics, confusionCounts } from '../engine/eval/metrics/binary-metrics';
 import {
   bootstrapConfidenceIntervals,
   type BootstrapSettings,
   type ConfidenceInterval,
 } from '../engine/eval/metrics/bootstrap';
 import type { ClassificationReport } from '../../shared/api/metrics-schemas';
-import { predict } from '../engine/eval/metrics/thresholds';
 
 export function headlineOf(
   report: ClassificationReport,
-  classes: ReadonlyArray<{ labels: readonly (0 | 1 | null)[]; scores: readonly number[] }>,
+  classes: ReadonlyArray<{ labels: readonly (0 | 1 | null)[] }>,
+  /** Per class, the predictions at the report's thresholds. */
+  predictions: readonly Uint8Array[],
   retrieval: RetrievalReport | null,
   bootstrap: BootstrapSettings,
 ): Headline {
@@ -36,22 +36,22 @@ export function headlineOf(
     return { auroc, f1, precision, recall, accuracy, ...fromRetrieval, averaging: 'binary' };
   }
   const { overall } = report;
-  const predictions = classes.map((item, c) => {
-    const chosen = report.perClass[c];
-    return predict(item.scores, {
-      threshold: chosen?.threshold ?? 0.5,
-      inclusive: chosen?.thresholdInclusive ?? false,
-    });
-  });
+  /** Mean over classes of the accuracy among the resampled studies labelled for that class. */
   const meanAccuracy = (indices: Int32Array): number | null => {
     let total = 0;
     let defined = 0;
     classes.forEach((item, c) => {
-      const labels = Array.from(indices, (i) => item.labels[i] ?? null);
-      const preds = Array.from(indices, (i) => predictions[c]?.[i] ?? 0);
-      const accuracy = binaryMetrics(confusionCounts(labels, preds)).accuracy;
-      if (accuracy !== null) {
-        total += accuracy;
+      const preds = predictions[c];
+      let correct = 0;
+      let labelled = 0;
+      for (const i of indices) {
+        const label = item.labels[i];
+        if (label === null || label === undefined) continue;
+        labelled += 1;
+        if ((preds?.[i] ?? 0) === label) correct += 1;
+      }
+      if (labelled > 0) {
+        total += correct / labelled;
         defined += 1;
       }
     });

@@ -18,6 +18,7 @@ import { BUILT_IN_TASKS } from '../engine/eval/tasks/task-presets';
 import { resolveTask } from '../engine/eval/tasks/resolve-task';
 import { projectionPoints, similarityMatrix } from '../evaluation/evaluation-analysis';
 import type { JobManager } from '../jobs/job-manager';
+import type { RegisteredProject } from '../store/app-registry';
 import { getBaseModel } from '../store/repositories/base-model-repository';
 import {
   getEvaluationMetrics,
@@ -98,8 +99,7 @@ export class EvaluationService {
   ): { total: number; predictions: PredictionRow[] } {
     return this.projects.withReadOnly(this.projects.resolve(projectId), (project) => {
       getEvaluationRow(project.db, evaluationId);
-      const all = listPredictions(project.db, evaluationId);
-      return { total: all.length, predictions: all.slice(offset, offset + limit) };
+      return listPredictions(project.db, evaluationId, limit, offset);
     });
   }
 
@@ -136,11 +136,8 @@ export class EvaluationService {
     );
   }
 
-  private requireBaseModel(registered: { path: string; id: string }): void {
-    const has = this.projects.withReadOnly(
-      this.projects.resolve(registered.id),
-      (project) => getBaseModel(project) !== null,
-    );
+  private requireBaseModel(registered: RegisteredProject): void {
+    const has = this.projects.withReadOnly(registered, (project) => getBaseModel(project) !== null);
     if (!has) {
       throw new UserError(
         'INVALID_INPUT',

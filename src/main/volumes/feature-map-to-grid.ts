@@ -49,14 +49,12 @@ export function featureMapToGrid(map: FeatureMap, input: GridGeometry, target: G
   const bz = (m[9] ?? 0) * rz;
   const cz = (m[10] ?? 0) * rz;
   const dz = ((m[11] ?? 0) + 0.5) * rz - 0.5;
-  // The preprocessed field of view, [−0.5, N − 0.5] in input voxels, in feature coordinates.
-  const lowX = -0.5;
-  const lowY = -0.5;
-  const lowZ = -0.5;
-  const highX = fx - 0.5;
-  const highY = fy - 0.5;
-  const highZ = fz - 0.5;
-  const slack = 1e-9;
+  // The preprocessed field of view, [−0.5, N − 0.5] in input voxels, is [−0.5, F − 0.5] in feature
+  // coordinates (with a little slack for rounding).
+  const low = -0.5 - 1e-9;
+  const highX = fx - 0.5 + 1e-9;
+  const highY = fy - 0.5 + 1e-9;
+  const highZ = fz - 0.5 + 1e-9;
   const strideY = fx;
   const strideZ = fx * fy;
   let o = 0;
@@ -66,14 +64,7 @@ export function featureMapToGrid(map: FeatureMap, input: GridGeometry, target: G
       let y = by * j + cy * k + dy;
       let z = bz * j + cz * k + dz;
       for (let i = 0; i < tx; i += 1, o += 1, x += ax, y += ay, z += az) {
-        if (
-          x < lowX - slack ||
-          x > highX + slack ||
-          y < lowY - slack ||
-          y > highY + slack ||
-          z < lowZ - slack ||
-          z > highZ + slack
-        ) {
+        if (x < low || x > highX || y < low || y > highY || z < low || z > highZ) {
           continue; // outside what the model saw: 0
         }
         // Clamp to the feature grid's centres (border values extend half a voxel, as F.interpolate).

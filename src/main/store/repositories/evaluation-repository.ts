@@ -97,13 +97,22 @@ export function getEvaluationRow(db: Database.Database, id: number): EvaluationR
   return toRow(row, parseMetrics(row));
 }
 
-export function listPredictions(db: Database.Database, evaluationId: number): PredictionRow[] {
+/** One page of an evaluation's predictions, ordered by study, and how many there are in all. */
+export function listPredictions(
+  db: Database.Database,
+  evaluationId: number,
+  limit: number,
+  offset: number,
+): { total: number; predictions: PredictionRow[] } {
+  const { n } = db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE evaluation_id = ?').get(evaluationId) as {
+    n: number;
+  };
   const rows = db
     .prepare(
       `SELECT p.study_id, s.study_uid, p.class, p.label, p.score, p.pred FROM predictions p
-       JOIN studies s ON s.id = p.study_id WHERE p.evaluation_id = ? ORDER BY p.study_id, p.rowid`,
+       JOIN studies s ON s.id = p.study_id WHERE p.evaluation_id = ? ORDER BY p.study_id, p.rowid LIMIT ? OFFSET ?`,
     )
-    .all(evaluationId) as Array<{
+    .all(evaluationId, limit, offset) as Array<{
     study_id: number;
     study_uid: string;
     class: string;
@@ -111,14 +120,17 @@ export function listPredictions(db: Database.Database, evaluationId: number): Pr
     score: number;
     pred: 0 | 1;
   }>;
-  return rows.map((row) => ({
-    studyId: row.study_id,
-    studyUid: row.study_uid,
-    className: row.class,
-    label: row.label,
-    score: row.score,
-    pred: row.pred,
-  }));
+  return {
+    total: n,
+    predictions: rows.map((row) => ({
+      studyId: row.study_id,
+      studyUid: row.study_uid,
+      className: row.class,
+      label: row.label,
+      score: row.score,
+      pred: row.pred,
+    })),
+  };
 }
 
 function parseMetrics(row: EvaluationDbRow): MetricsDocument {
