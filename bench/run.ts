@@ -8,6 +8,7 @@ import { runBackendsBench } from './backends.bench';
 import { runEvalBench } from './eval.bench';
 import { runFoundationBench } from './foundation.bench';
 import { runPhantomsBench } from './phantoms.bench';
+import { runTrainRunBench } from './train-run.bench';
 import { runTrainStepBench } from './train-step.bench';
 import { runPreprocessBench } from './preprocess.bench';
 import { runReadVolumeBench } from './read-volume.bench';
@@ -20,6 +21,7 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
   backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
   'train-step': { title: 'One contrastive training step of the small CT-VLM', run: runTrainStepBench },
+  'train-run': { title: 'Training runs on the demo cohort (per method) and the whole demo', run: runTrainRunBench },
   eval: { title: 'Zero-shot evaluation: metrics, retrieval, projections, Grad-CAM', run: runEvalBench },
 };
 

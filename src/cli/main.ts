@@ -4,6 +4,7 @@ import { APP_NAME, APP_VERSION } from '../main/app-version';
 import { CliContext, type GlobalOptions } from './cli-context';
 import { reportError } from './cli-output';
 import { registerAdapterCommands } from './commands/adapter-commands';
+import { registerDemoCommand } from './commands/demo-command';
 import { registerDoctorCommand } from './commands/doctor-command';
 import { registerEvalCommands } from './commands/eval-commands';
 import { registerImportCommand } from './commands/import-command';
@@ -11,6 +12,7 @@ import { registerModelCommands } from './commands/model-commands';
 import { registerPreprocessCommand } from './commands/preprocess-command';
 import { registerProjectCommands } from './commands/project-commands';
 import { registerServeCommand } from './commands/serve-command';
+import { registerTrainCommands } from './commands/train-commands';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -62,6 +64,8 @@ export function buildProgram(): Command {
   registerAdapterCommands(program, run);
   registerModelCommands(program, run);
   registerEvalCommands(program, run);
+  registerTrainCommands(program, run);
+  registerDemoCommand(program, run);
   registerDoctorCommand(program, run);
   registerServeCommand(program);
   program.addHelpText('after', () => `\nAll commands:\n${listCommands(program).join('\n')}\n`);

@@ -21,3 +21,8 @@ export function appRoot(): string {
 export function rendererBuildDir(): string {
   return path.join(appRoot(), 'out', 'renderer');
 }
+
+/** Files shipped with the workbench (tokenizers, the demo model). */
+export function resourcesDir(): string {
+  return path.join(appRoot(), 'resources');
+}

@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   // models and adapters
   'ADAPTER_BASE_MISMATCH',
   'CHECKPOINT_INVALID',
+  // training
+  'TRAINING_DIVERGED',
+  'RUN_CONFIG_INVALID',
   // jobs
   'JOB_NOT_FOUND',
   'WORKER_CRASHED',

@@ -69,29 +69,33 @@ describe('ctvlm CLI', () => {
     expect(unknown.stderr).toContain('unknown command');
   });
 
-  it('builds the demo project with progress, and refuses while another process writes to it', async () => {
-    const dataDir = tempDir();
-    const built = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
-    expect(built.code).toBe(0);
-    expect(built.stderr).toMatch(/100% (\d+)\/\1 /);
-    expect(built.stdout).toContain(`${DEMO_STUDY_COUNT} studies, ${DEMO_STUDY_COUNT} reports`);
+  it(
+    'builds the demo project with progress, and refuses while another process writes to it',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = tempDir();
+      const built = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
+      expect(built.code).toBe(0);
+      expect(built.stderr).toMatch(/100% (\d+)\/\1 /);
+      expect(built.stdout).toContain(`${DEMO_STUDY_COUNT} studies, ${DEMO_STUDY_COUNT} reports`);
 
-    const demoDir = path.join(dataDir, 'projects', 'demo');
-    const { child } = await startTsProcess(
-      path.join(REPO_ROOT, 'tests/helpers/hold-project-lock.ts'),
-      [demoDir],
-      /locked/,
-    );
-    children.push(child);
-    // Remove the completion mark so that `demo` has to write.
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(path.join(demoDir, 'project.sqlite'));
-    db.prepare("DELETE FROM project_meta WHERE key = 'demo_complete'").run();
-    db.close();
-    const refused = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('is open for writing by process');
-  });
+      const demoDir = path.join(dataDir, 'projects', 'demo');
+      const { child } = await startTsProcess(
+        path.join(REPO_ROOT, 'tests/helpers/hold-project-lock.ts'),
+        [demoDir],
+        /locked/,
+      );
+      children.push(child);
+      // Remove the completion mark so that `demo` has to write.
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(path.join(demoDir, 'project.sqlite'));
+      db.prepare("DELETE FROM project_meta WHERE key = 'demo_complete'").run();
+      db.close();
+      const refused = await ctvlm(['--data-dir', dataDir, 'project', 'demo']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('is open for writing by process');
+    },
+  );
 
   it('imports a manifest, prints a summary with each failed study, and exits 1 when any failed', async () => {
     const dataDir = tempDir();

@@ -152,6 +152,10 @@ describe('evaluation in the browser', () => {
     await page.getByRole('link', { name: 'CT-VLM Workbench' }).click();
     await page.getByRole('link', { name: 'No model' }).click();
     await page.getByTestId('no-base-model').waitFor();
+    // The hint names the project's folder once the project has been read.
+    await expect
+      .poll(() => page.getByTestId('no-base-model').textContent(), { timeout: 30_000 })
+      .toMatch(/No model' CHECKPOINT_DIR/);
     expect(await page.getByTestId('no-base-model').textContent()).toMatch(
       /ctvlm model set-base '\S+\/No model' CHECKPOINT_DIR/,
     );

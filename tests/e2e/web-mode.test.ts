@@ -82,29 +82,33 @@ describe('web mode in Chromium', () => {
     await page.close();
   });
 
-  it('shows the demo project built on first start, with progress, and opens its studies', async () => {
-    const dataDir = tempDir('ctvlm-e2e-');
-    const server = await startServer(dataDir);
-    const { page, problems } = await openPage(server.url);
-    await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).waitFor();
-    await page.locator('.job[data-status="succeeded"]').waitFor({ timeout: 60_000 });
-    expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
-    await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).click();
-    await page.getByRole('heading', { name: /Demo: synthetic abdomen/ }).waitFor();
-    await page.locator('[data-count="studies"]', { hasText: String(DEMO_STUDY_COUNT) }).waitFor();
-    const onePage = Math.min(25, DEMO_STUDY_COUNT);
-    await page
-      .locator('table.studies tbody tr')
-      .nth(onePage - 1)
-      .waitFor(); // the table renders after the counts
-    expect(await page.locator('table.studies tbody tr').count()).toBe(onePage);
-    await expect(page.getByText(/Page 1 of \d+/).textContent()).resolves.toBe(
-      `Page 1 of ${Math.ceil(DEMO_STUDY_COUNT / 25)}`,
-    );
-    await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-demo-project.png') });
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  it(
+    'shows the demo project built on first start, with progress, and opens its studies',
+    { timeout: 360_000 },
+    async () => {
+      const dataDir = tempDir('ctvlm-e2e-');
+      const server = await startServer(dataDir);
+      const { page, problems } = await openPage(server.url);
+      await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).waitFor();
+      await page.locator('.job[data-status="succeeded"]').waitFor({ timeout: 300_000 });
+      expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
+      await page.getByRole('link', { name: 'Demo: synthetic abdomen' }).click();
+      await page.getByRole('heading', { name: /Demo: synthetic abdomen/ }).waitFor();
+      await page.locator('[data-count="studies"]', { hasText: String(DEMO_STUDY_COUNT) }).waitFor();
+      const onePage = Math.min(25, DEMO_STUDY_COUNT);
+      await page
+        .locator('table.studies tbody tr')
+        .nth(onePage - 1)
+        .waitFor(); // the table renders after the counts
+      expect(await page.locator('table.studies tbody tr').count()).toBe(onePage);
+      await expect(page.getByText(/Page 1 of \d+/).textContent()).resolves.toBe(
+        `Page 1 of ${Math.ceil(DEMO_STUDY_COUNT / 25)}`,
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-demo-project.png') });
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('refuses the API to a page opened without the token, and says what to do', async () => {
     const dataDir = tempDir('ctvlm-e2e-');

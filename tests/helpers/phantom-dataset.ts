@@ -29,7 +29,8 @@ export interface PhantomDataset {
 export interface PhantomDatasetOptions {
   count: number;
   seed: number;
-  split?: 'train' | 'val' | 'test';
+  /** Every study's split; 'assign' leaves the column out, so the import splits patients 60/20/20. */
+  split?: 'train' | 'val' | 'test' | 'assign';
   /** Store the volumes with x and y flipped (LPS order, as DICOM-derived files often are). */
   lps?: boolean;
   /**
@@ -77,7 +78,7 @@ export function writePhantomDataset(dir: string, options: PhantomDatasetOptions)
       plan.patientId,
       relative,
       writePhantomReport(plan),
-      options.split ?? 'test',
+      ...(options.split === 'assign' ? [] : [options.split ?? 'test']),
       ...ABDOMEN_FINDINGS.map((name) => String(labels[name] ?? '')),
       '0',
     ];
@@ -89,7 +90,7 @@ export function writePhantomDataset(dir: string, options: PhantomDatasetOptions)
       'patient_id',
       'image',
       'report',
-      'split',
+      ...(options.split === 'assign' ? [] : ['split']),
       ...ABDOMEN_FINDINGS.map((name) => `label:${name}`),
       'label:never',
     ],

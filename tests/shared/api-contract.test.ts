@@ -51,6 +51,13 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'evaluations.projection': unused,
     'evaluations.similarity': unused,
     'gradcam.start': unused,
+    'demo.adapt': unused,
+    'runs.start': unused,
+    'runs.resume': unused,
+    'runs.list': unused,
+    'runs.get': unused,
+    'sweeps.start': unused,
+    'sweeps.table': unused,
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ interface EvalOptions {
   pool: string;
   projections: boolean;
   batch: string;
+  probe?: string;
 }
 
 const SPLITS = ['train', 'val', 'test', 'all'] as const;
@@ -45,6 +46,10 @@ export function registerEvalCommands(program: Command, run: Run): void {
     .option('--pool <n>', 'retrieval pool size (HCC-Merlin: 64)', '64')
     .option('--no-projections', 'skip the PCA, t-SNE and UMAP projections')
     .option('--batch <n>', 'volumes per forward pass', '4')
+    .option(
+      '--probe <kind>',
+      '"linear": a SUPERVISED baseline instead of zero-shot: logistic regression on the embeddings, fitted with the train split\'s labels',
+    )
     .addHelpText(
       'after',
       '\nLabels (label:<class> columns of the manifest) are used only here, to score the zero-shot predictions.',
@@ -67,6 +72,7 @@ export function registerEvalCommands(program: Command, run: Run): void {
           retrievalPoolSize: wholeNumber('--pool', options.pool, 2),
           projections: options.projections,
           batchSize: wholeNumber('--batch', options.batch, 1),
+          probe: probeOf(options.probe),
           ...(options.out ? { outputDir: path.resolve(options.out) } : {}),
         });
         const result = (await cli.followJob(jobId)) as { outputDir: string; metrics: unknown };
@@ -136,4 +142,10 @@ export function registerEvalCommands(program: Command, run: Run): void {
           );
         }),
     );
+}
+
+function probeOf(value: string | undefined): 'none' | 'linear' {
+  if (value === undefined || value === 'none') return 'none';
+  if (value === 'linear') return 'linear';
+  throw new UserError('INVALID_INPUT', `--probe must be "linear" (or "none"), not "${value}".`);
 }

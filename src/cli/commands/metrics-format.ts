@@ -16,7 +16,7 @@ export function formatInterval(interval: Interval, digits = 3): string {
   return `${interval.estimate.toFixed(digits)}${bounds}`;
 }
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((cell, c) => Math.max(cell.length, ...rows.map((row) => (row[c] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -31,6 +31,7 @@ export function formatMetrics(metrics: MetricsDocument, outputDir: string): stri
   const level = Math.round((classification.bootstrap.level ?? 0.95) * 100);
   const lines = [
     `Evaluation ${metrics.evaluationId ?? ''} of ${metrics.model.label} (${metrics.model.modelId}) on task ${metrics.task.name}, split ${metrics.split}: ${metrics.studies} studies, ${level}% bootstrap CIs from ${classification.bootstrap.resamples} resamples (seed ${classification.bootstrap.seed}).`,
+    ...(metrics.supervision ? [`SUPERVISED BASELINE (uses labels): ${metrics.supervision.note}`] : []),
     '',
     ...table(
       ['class', 'pos/neg', 'AUROC', 'F1', 'precision', 'recall', 'specificity', 'accuracy'],

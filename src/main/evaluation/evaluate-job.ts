@@ -15,10 +15,8 @@ import { BugError, UserError } from '../../shared/errors';
 import { selectBackend } from '../engine/backends/select-backend';
 import { encodeTexts, encodeVolumes } from '../engine/eval/encode-batches';
 import { resolveBootstrapSettings } from '../engine/eval/metrics/bootstrap';
-import { classificationReport } from '../engine/eval/metrics/classification-report';
-import { predict } from '../engine/eval/metrics/thresholds';
 import { resolveTask } from '../engine/eval/tasks/resolve-task';
-import { taskPrompts, zeroShotScores } from '../engine/eval/zero-shot-scores';
+import { taskPrompts } from '../engine/eval/zero-shot-scores';
 import type { JobContext } from '../jobs/job-context';
 import { insertEvaluation, type NewPrediction } from '../store/repositories/evaluation-repository';
 import {
@@ -40,6 +38,8 @@ import { headlineOf } from './headline';
 import { loadEvaluatedModel, resolveModelSource, type EvaluatedModel } from './model-source';
 import { retrievalReport } from './retrieval-report';
 import { preprocessedStudy, projectVolumeCache } from './study-volumes';
+import { labelOf, scoredReport, zeroShotReport, type ZeroShotReport } from './zero-shot-report';
+import { fitLinearProbe, probeScores } from '../engine/eval/linear-probe';
 
 export interface EvaluationJobResult {
   evaluationId: number;
@@ -52,13 +52,13 @@ export async function evaluateJob(input: unknown, context: JobContext): Promise<
   const request = StartEvaluationInputSchema.parse(input);
   const project = openProject(context.projectDir, { mode: 'write', lockToken: context.lockToken ?? undefined });
   try {
-    return await evaluate(project, request, context);
+    return await evaluateInProject(project, request, context);
   } finally {
     project.close();
   }
 }
 
-async function evaluate(
+export async function evaluateInProject(
   project: Project,
   request: EvaluationRequest,
   context: JobContext,
@@ -73,6 +73,7 @@ async function evaluate(
       `No studies to evaluate: the project has none in split "${request.split}"${request.datasetId ? ` of dataset ${request.datasetId}` : ''}.`,
     );
   }
+  const probeStudies = request.probe === 'linear' ? linearProbeStudies(project, request) : [];
   const withLabels = classes.filter((item) => studies.some((study) => item.label in study.labels));
   if (withLabels.length === 0) {
     throw new UserError(
@@ -111,32 +112,54 @@ async function evaluate(
     if (!Number.isFinite(scale)) throw new UserError('INVALID_INPUT', `The model's logit scale is ${scale}.`);
 
     context.progress(studies.length + 1, total, 'Scoring and bootstrapping metrics');
-    const scores = zeroShotScores(
-      images,
-      studies.length,
-      dim,
-      classes,
-      { prompts, embeddings: promptEmbeddings },
-      {
-        scoring: task.scoring,
-        scale,
-      },
-    );
-    const classInputs = classes.map((item, c) => ({
-      name: item.name,
-      labels: studies.map((study) => labelOf(study, item.label)),
-      scores: Array.from(scores[c]?.scores ?? []),
-    }));
-    const rule = request.threshold ?? task.threshold;
     const bootstrap = resolveBootstrapSettings({ resamples: request.resamples, seed: request.seed });
-    const report = classificationReport(classInputs, rule, bootstrap);
-    const predictions = classInputs.map((item, c) => {
-      const chosen = report.perClass[c];
-      return predict(item.scores, {
-        threshold: chosen?.threshold ?? 0.5,
-        inclusive: chosen?.thresholdInclusive ?? false,
+    let rule = request.threshold ?? task.threshold;
+    let scored: ZeroShotReport;
+    if (request.probe === 'linear') {
+      // A sigmoid probability: argmax over a prompt pair means a 0.5 threshold here.
+      if (rule.kind === 'argmax') rule = { kind: 'fixed', value: 0.5 };
+      context.progress(
+        studies.length + 1,
+        total,
+        `Fitting a linear probe on ${probeStudies.length} labelled training studies`,
+      );
+      const trainImages = await embedImages(
+        project,
+        probeStudies,
+        source.preset,
+        request.batchSize,
+        dim,
+        context,
+        model,
+        total,
+      );
+      const classInputs = [];
+      for (const item of classes) {
+        const probe = await fitLinearProbe(
+          trainImages,
+          dim,
+          probeStudies.map((study) => labelOf(study.labels, item.label)),
+        );
+        classInputs.push({
+          name: item.name,
+          labels: studies.map((study) => labelOf(study.labels, item.label)),
+          scores: probeScores(images, dim, probe),
+        });
+      }
+      scored = scoredReport(classInputs, rule, bootstrap);
+    } else {
+      scored = zeroShotReport({
+        images,
+        labels: studies.map((study) => study.labels),
+        dim,
+        classes,
+        prompts: { prompts, embeddings: promptEmbeddings },
+        scoring: { scoring: task.scoring, scale },
+        rule,
+        bootstrap,
       });
-    });
+    }
+    const { classInputs, report, predictions } = scored;
     const reportRows = new Map(reported.map((study, row) => [study.id, row]));
     const reportedImages = new Float32Array(reported.length * dim);
     reportedIndices.forEach((index, row) => {
@@ -157,7 +180,7 @@ async function evaluate(
       task: { ...task, scale, threshold: rule, classes },
       model: {
         kind: source.kind,
-        label: source.label,
+        label: request.probe === 'linear' ? `${source.label} + linear probe (labels)` : source.label,
         modelId,
         baseSha256: source.baseSha256,
         adapterSha256: source.adapterSha256,
@@ -174,6 +197,14 @@ async function evaluate(
       classification: report,
       retrieval,
       timing: { seconds: 0, volumesPerSecond: 0 },
+      supervision:
+        request.probe === 'linear'
+          ? {
+              kind: 'linear-probe',
+              trainStudies: probeStudies.length,
+              note: `Supervised baseline, not zero-shot: per-class logistic regression on the frozen image embeddings, fitted with the labels of ${probeStudies.length} training studies.`,
+            }
+          : null,
     };
 
     const rows: NewPrediction[] = [];
@@ -289,11 +320,24 @@ async function modelLogitScale(model: EvaluatedModel['model']): Promise<number> 
   }
 }
 
-function labelOf(study: EvaluationStudy, label: string): 0 | 1 | null {
-  const value = study.labels[label];
-  return value === 0 || value === 1 ? value : null;
-}
-
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, '');
+}
+
+/** The labelled training studies a linear probe is fitted on (never the evaluated ones). */
+function linearProbeStudies(project: Project, request: EvaluationRequest): EvaluationStudy[] {
+  if (request.split === 'train' || request.split === 'all') {
+    throw new UserError(
+      'INVALID_INPUT',
+      `A linear probe is fitted on the train split, so it must be evaluated on "val" or "test", not "${request.split}".`,
+    );
+  }
+  const studies = listEvaluationStudies(project.db, 'train', request.datasetId);
+  if (studies.length === 0) {
+    throw new UserError(
+      'INVALID_INPUT',
+      'A linear probe needs labelled studies in the train split; the project has none.',
+    );
+  }
+  return studies;
 }

@@ -1,5 +1,6 @@
 /** The demo project: created on first start and filled by the `demo.build` job. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { DEMO_COMPLETE_KEY } from '../demo/demo-build-job';
 import type { JobManager } from '../jobs/job-manager';
 import { projectDbPath } from '../store/project-store';
@@ -27,5 +28,13 @@ export class DemoService {
     if (running) return { projectId: demo.id, jobId: running.jobId };
     const job = this.jobs.start('demo.build', {}, { id: demo.id, dir: demo.path });
     return { projectId: demo.id, jobId: job.jobId };
+  }
+
+  /** The adaptation demo (job demo.adapt) in a project: its data is built first if needed. */
+  adapt(projectId: string, options: { outputDir: string | null; resamples: number }): { jobId: string } {
+    const registered = this.projects.resolve(projectId);
+    const outputDir = options.outputDir === null ? null : path.resolve(options.outputDir);
+    const job = this.jobs.start('demo.adapt', { ...options, outputDir }, { id: registered.id, dir: registered.path });
+    return { jobId: job.jobId };
   }
 }

@@ -13,6 +13,7 @@ import { AdapterService } from './adapter-service';
 import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
 import { EvaluationService } from './evaluation-service';
+import { RunService } from './run-service';
 import { ModelService } from './model-service';
 import { ProjectService } from './project-service';
 
@@ -43,6 +44,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const adapters = new AdapterService(projects);
   const models = new ModelService(projects);
   const evaluations = new EvaluationService(projects, jobs);
+  const runs = new RunService(projects, jobs);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -112,6 +114,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'evaluations.similarity': ({ projectId, evaluationId, kind, orderBy }) =>
       evaluations.similarity(projectId, evaluationId, kind, orderBy),
     'gradcam.start': ({ projectId, ...input }) => evaluations.startGradCam(projectId, input),
+    'demo.adapt': ({ projectId, outputDir, resamples }) => demo.adapt(projectId, { outputDir, resamples }),
+    'runs.start': ({ projectId, config }) => runs.start(projectId, config),
+    'runs.resume': ({ projectId, run }) => runs.resume(projectId, run),
+    'runs.list': ({ projectId }) => ({ runs: runs.list(projectId) }),
+    'runs.get': ({ projectId, run }) => runs.get(projectId, run),
+    'sweeps.start': ({ projectId, sweep }) => runs.startSweep(projectId, sweep),
+    'sweeps.table': ({ projectId, sweepId }) => ({ rows: runs.sweepTable(projectId, sweepId) }),
   };
 
   return {

@@ -3,6 +3,7 @@ import { migration001Initial } from './migrations/001-initial';
 import { migration002ImportErrors } from './migrations/002-import-errors';
 import { migration003ImageMeta } from './migrations/003-image-meta';
 import { migration004EvaluationDetails } from './migrations/004-evaluation-details';
+import { migration005RunDetails } from './migrations/005-run-details';
 
 /** 'CTVP': marks a SQLite file as a CT-VLM Workbench project. */
 export const PROJECT_APPLICATION_ID = 0x43545650;
@@ -13,5 +14,11 @@ export const PROJECT_FILES_DIR = 'files';
 export const projectDatabase: SqliteKind = {
   label: 'project database',
   applicationId: PROJECT_APPLICATION_ID,
-  migrations: [migration001Initial, migration002ImportErrors, migration003ImageMeta, migration004EvaluationDetails],
+  migrations: [
+    migration001Initial,
+    migration002ImportErrors,
+    migration003ImageMeta,
+    migration004EvaluationDetails,
+    migration005RunDetails,
+  ],
 };

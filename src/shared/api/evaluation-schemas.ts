@@ -56,6 +56,12 @@ export const StartEvaluationInputSchema = z
     /** Where metrics.json and predictions.csv go; default: files/evaluations/<id>/ in the project. */
     outputDir: z.string().min(1).optional(),
     batchSize: z.number().int().min(1).max(64).default(4),
+    /**
+     * 'linear': instead of zero-shot prompts, a linear probe (per-class logistic regression, the
+     * BCE head of MedCT-VLM) fitted WITH LABELS on the train split's embeddings: a supervised
+     * baseline for comparison, labelled as such in every output.
+     */
+    probe: z.enum(['none', 'linear']).default('none'),
   })
   .strict();
 export type StartEvaluationInput = z.input<typeof StartEvaluationInputSchema>;
@@ -142,6 +148,11 @@ export const MetricsDocumentSchema = z.object({
   classification: ClassificationReportSchema,
   retrieval: RetrievalReportSchema.nullable(),
   timing: z.object({ seconds: z.number(), volumesPerSecond: z.number() }),
+  /** Null for zero-shot; a supervised baseline says what it was fitted on (with labels). */
+  supervision: z
+    .object({ kind: z.literal('linear-probe'), trainStudies: z.number().int(), note: z.string() })
+    .nullable()
+    .default(null),
 });
 export type MetricsDocument = z.infer<typeof MetricsDocumentSchema>;
 

@@ -3,7 +3,15 @@ import { ErrorPayloadSchema } from '../errors';
 
 export const JobIdSchema = z.string().min(1);
 
-export const JOB_KINDS = ['demo.build', 'dataset.import', 'evaluation.run', 'gradcam.run'] as const;
+export const JOB_KINDS = [
+  'demo.build',
+  'demo.adapt',
+  'dataset.import',
+  'evaluation.run',
+  'gradcam.run',
+  'training.run',
+  'training.sweep',
+] as const;
 export const JobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKindSchema>;
 

@@ -25,6 +25,7 @@ import {
   StartGradCamInputSchema,
 } from './evaluation-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
+import { RunDetailSchema, RunSummarySchema, SweepRowSchema } from './run-schemas';
 import {
   ProjectDetailSchema,
   ProjectIdSchema,
@@ -115,6 +116,17 @@ export const routes = {
     Empty,
     z.object({ projectId: ProjectIdSchema, jobId: JobIdSchema.nullable() }),
     'Make sure the demo project exists; starts a job that builds it when it does not.',
+  ),
+  'demo.adapt': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        outputDir: z.string().min(1).nullable().default(null),
+        resamples: z.number().int().min(0).max(100_000).default(1000),
+      })
+      .strict(),
+    z.object({ jobId: JobIdSchema }),
+    'The adaptation demo in a project: build the demo data, evaluate the base model, adapt it (PEFT, no labels), evaluate again.',
   ),
   'jobs.list': route(Empty, z.object({ jobs: z.array(JobInfoSchema) }), 'Long work, running and recent.'),
   'jobs.cancel': route(
@@ -225,6 +237,42 @@ export const routes = {
     StartGradCamInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     z.object({ jobId: JobIdSchema }),
     'Compute a 3D Grad-CAM map of one study for a text, written as NIfTI on the CT grid, in the background.',
+  ),
+  'runs.start': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        /** A run config (see run-schemas.ts); checked in full before the job starts. */
+        config: z.record(z.string(), z.unknown()),
+      })
+      .strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Start a training run of the base model on the project (PEFT, full or an ablation), in the background.',
+  ),
+  'runs.resume': route(
+    z.object({ projectId: ProjectIdSchema, run: z.string().min(1) }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Resume a cancelled, failed or killed run from its last checkpoint, with its own config.',
+  ),
+  'runs.list': route(
+    z.object({ projectId: ProjectIdSchema }).strict(),
+    z.object({ runs: z.array(RunSummarySchema) }),
+    "A project's training runs with their status, size and best validation F1.",
+  ),
+  'runs.get': route(
+    z.object({ projectId: ProjectIdSchema, run: z.string().min(1) }).strict(),
+    RunDetailSchema,
+    "One run: its config, every epoch's record (losses, validation metrics, temperature, learning rate, throughput, memory) and checkpoints.",
+  ),
+  'sweeps.start': route(
+    z.object({ projectId: ProjectIdSchema, sweep: z.record(z.string(), z.unknown()) }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Run a list (or grid) of run configs one after another, each evaluated on the test split.',
+  ),
+  'sweeps.table': route(
+    z.object({ projectId: ProjectIdSchema, sweepId: z.number().int().positive() }).strict(),
+    z.object({ rows: z.array(SweepRowSchema) }),
+    "A sweep's comparison table: each run's test metrics with CIs, trainable parameters and peak memory.",
   ),
 } as const;
 

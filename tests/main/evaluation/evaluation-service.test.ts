@@ -73,7 +73,7 @@ afterAll(async () => {
   if (suiteDir) fs.rmSync(suiteDir, { recursive: true, force: true });
 });
 
-describe('zero-shot evaluation', { timeout: 180_000 }, () => {
+describe('zero-shot evaluation', { timeout: 360_000 }, () => {
   it('asks for a base model before anything runs', async () => {
     const error = await api
       .invoke('evaluations.start', { projectId, task: 'phantom-liver-mass' })

@@ -54,63 +54,71 @@ function studiesIn(dir: string): { count: number; missingFiles: number; withoutR
 }
 
 describe('jobs in worker processes', () => {
-  it('builds the demo project in a worker with progress and ETA, then releases the project lock', async () => {
-    const w = workbench();
-    const seen = record(w.events);
-    const { projectId, jobId } = w.demo.ensure();
-    expect(jobId).not.toBeNull();
-    const demoDir = w.projects.resolve(projectId).path;
-    expect(fs.existsSync(path.join(demoDir, LOCK_FILE))).toBe(true); // held while the job writes
-    await w.jobs.wait(jobId ?? '');
+  it(
+    'builds the demo project in a worker with progress and ETA, then releases the project lock',
+    { timeout: 300_000 },
+    async () => {
+      const w = workbench();
+      const seen = record(w.events);
+      const { projectId, jobId } = w.demo.ensure();
+      expect(jobId).not.toBeNull();
+      const demoDir = w.projects.resolve(projectId).path;
+      expect(fs.existsSync(path.join(demoDir, LOCK_FILE))).toBe(true); // held while the job writes
+      await w.jobs.wait(jobId ?? '');
 
-    const progress = seen.filter((e) => e.event === 'job.progress').map((e) => e.payload as JobProgress);
-    expect(progress.length).toBeGreaterThan(2);
-    const dones = progress.map((p) => p.done);
-    expect([...dones].sort((a, b) => a - b)).toEqual(dones); // never goes backwards
-    const last = progress.at(-1);
-    expect(last?.total).toBeGreaterThanOrEqual(DEMO_STUDY_COUNT);
-    expect(last).toMatchObject({ done: last?.total, etaSeconds: 0 });
-    expect(progress.some((p) => p.etaSeconds !== null && p.done > 0 && p.done < p.total)).toBe(true);
-    expect(seen.find((e) => e.event === 'job.finished')?.payload).toMatchObject({
-      jobId,
-      status: 'succeeded',
-      error: null,
-    });
-
-    expect(studiesIn(demoDir)).toEqual({ count: DEMO_STUDY_COUNT, missingFiles: 0, withoutReport: 0 });
-    expect(fs.existsSync(path.join(demoDir, LOCK_FILE))).toBe(false);
-    expect(w.demo.ensure()).toEqual({ projectId, jobId: null }); // already complete: nothing to do
-    expect(w.jobs.list()[0]).toMatchObject({ jobId, status: 'succeeded' });
-    expect(w.jobs.list()[0]?.finishedAt).not.toBeNull();
-  });
-
-  it('cancels a running job, keeps what was finished consistent, and resumes to completion', async () => {
-    const w = workbench();
-    const { projectId, jobId } = w.demo.ensure();
-    const cancelled = new Promise<void>((resolve) => {
-      const off = w.events.subscribe((event, payload) => {
-        if (event === 'job.progress' && (payload as JobProgress).done >= 1) {
-          off();
-          w.jobs.cancel(jobId ?? '');
-          resolve();
-        }
+      const progress = seen.filter((e) => e.event === 'job.progress').map((e) => e.payload as JobProgress);
+      expect(progress.length).toBeGreaterThan(2);
+      const dones = progress.map((p) => p.done);
+      expect([...dones].sort((a, b) => a - b)).toEqual(dones); // never goes backwards
+      const last = progress.at(-1);
+      expect(last?.total).toBeGreaterThanOrEqual(DEMO_STUDY_COUNT);
+      expect(last).toMatchObject({ done: last?.total, etaSeconds: 0 });
+      expect(progress.some((p) => p.etaSeconds !== null && p.done > 0 && p.done < p.total)).toBe(true);
+      expect(seen.find((e) => e.event === 'job.finished')?.payload).toMatchObject({
+        jobId,
+        status: 'succeeded',
+        error: null,
       });
-    });
-    await cancelled;
-    await expect(w.jobs.wait(jobId ?? '')).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(w.jobs.list().find((j) => j.jobId === jobId)?.status).toBe('cancelled');
 
-    const dir = w.projects.resolve(projectId).path;
-    const partial = studiesIn(dir);
-    expect(partial.count).toBeLessThan(DEMO_STUDY_COUNT);
-    expect(partial).toMatchObject({ missingFiles: 0, withoutReport: 0 });
-    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+      expect(studiesIn(demoDir)).toEqual({ count: DEMO_STUDY_COUNT, missingFiles: 0, withoutReport: 0 });
+      expect(fs.existsSync(path.join(demoDir, LOCK_FILE))).toBe(false);
+      expect(w.demo.ensure()).toEqual({ projectId, jobId: null }); // already complete: nothing to do
+      expect(w.jobs.list()[0]).toMatchObject({ jobId, status: 'succeeded' });
+      expect(w.jobs.list()[0]?.finishedAt).not.toBeNull();
+    },
+  );
 
-    const again = w.demo.ensure();
-    expect(again.jobId).not.toBeNull();
-    await w.jobs.wait(again.jobId ?? '');
-    expect(studiesIn(dir)).toEqual({ count: DEMO_STUDY_COUNT, missingFiles: 0, withoutReport: 0 });
-  });
+  it(
+    'cancels a running job, keeps what was finished consistent, and resumes to completion',
+    { timeout: 300_000 },
+    async () => {
+      const w = workbench();
+      const { projectId, jobId } = w.demo.ensure();
+      const cancelled = new Promise<void>((resolve) => {
+        const off = w.events.subscribe((event, payload) => {
+          if (event === 'job.progress' && (payload as JobProgress).done >= 1) {
+            off();
+            w.jobs.cancel(jobId ?? '');
+            resolve();
+          }
+        });
+      });
+      await cancelled;
+      await expect(w.jobs.wait(jobId ?? '')).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(w.jobs.list().find((j) => j.jobId === jobId)?.status).toBe('cancelled');
+
+      const dir = w.projects.resolve(projectId).path;
+      const partial = studiesIn(dir);
+      expect(partial.count).toBeLessThan(DEMO_STUDY_COUNT);
+      expect(partial).toMatchObject({ missingFiles: 0, withoutReport: 0 });
+      expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+
+      const again = w.demo.ensure();
+      expect(again.jobId).not.toBeNull();
+      await w.jobs.wait(again.jobId ?? '');
+      expect(studiesIn(dir)).toEqual({ count: DEMO_STUDY_COUNT, missingFiles: 0, withoutReport: 0 });
+    },
+  );
 
   it('reports a worker that dies as WORKER_CRASHED and releases the lock', async () => {
     const hub = new EventHub();

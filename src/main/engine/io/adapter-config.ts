@@ -9,10 +9,23 @@
  *   a Conv3d with the base layer's kernel, stride and padding ([r, in, kd, kh, kw]) and lora_B a
  *   1x1x1 Conv3d ([out, r, 1, 1, 1]), the layout PEFT itself uses for Conv3d. Other modules are
  *   Linear (A [r, in], B [out, r]).
+ * - `ctvlm.saved_parameters`: base-model parameters (dotted names, e.g. "encode_text.linear_layer.weight",
+ *   "temperature") that training updated whole and the adapter carries whole, under
+ *   `base_model.model.<name>`: PEFT's modules_to_save (HCC-Merlin trains the projections and the
+ *   temperature besides LoRA). Attaching such an adapter overwrites those values in the model.
+ * - `ctvlm.dropout_pattern`: module path to LoRA dropout, for the layers whose dropout is not
+ *   lora_dropout (PEFT has one dropout for all layers; exact module paths, no regex). Dropout
+ *   acts only in training; PEFT, ignoring the key, gives every layer lora_dropout.
+ *
+ * Per-layer rank and alpha are PEFT's `rank_pattern` / `alpha_pattern`: {key: value}, where a
+ * key applies to a module whose dotted path matches `re.match(rf"(.*\.)?({key})$", path)` (key
+ * read as a regex; the first matching key, in file order, wins; no match: r / lora_alpha), as
+ * peft.utils.other.get_pattern_key does. We write full module paths as keys; rankOf / alphaOf
+ * resolve any key. A key JavaScript cannot compile as a regex is refused.
  *
  * PEFT stays able to read the file: PeftConfigMixin.from_peft_type drops keys it does not know
  * (with a warning), so `ctvlm` is ignored there. Features we do not implement (DoRA, rsLoRA,
- * per-layer rank or alpha patterns, bias training, fan_in_fan_out) are refused when present.
+ * bias training, fan_in_fan_out) are refused when present.
  */
 import { z } from 'zod';
 
@@ -20,11 +33,29 @@ export const CtvlmAdapterFieldsSchema = z.object({
   format_version: z.literal(1),
   base_model_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
   conv_lora_modules: z.array(z.string().min(1)),
+  saved_parameters: z
+    .array(z.string().min(1))
+    .refine((names) => new Set(names).size === names.length, 'lists a parameter twice')
+    .optional(),
+  dropout_pattern: z.record(z.string().min(1), z.number().min(0).lt(1)).optional(),
 });
 
-const emptyPattern = z
-  .record(z.string(), z.unknown())
-  .refine((pattern) => Object.keys(pattern).length === 0, 'per-layer patterns are not supported: must be {}');
+/** PEFT's full match of a pattern key against a module path, or null if the key is no regex here. */
+function patternRegex(key: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:.*\\.)?(?:${key})$`);
+  } catch {
+    return null;
+  }
+}
+
+function pattern<T extends z.ZodType<number>>(value: T) {
+  return z.record(z.string().min(1), value).superRefine((entries, context) => {
+    for (const key of Object.keys(entries)) {
+      if (!patternRegex(key)) context.addIssue({ code: 'custom', path: [key], message: 'is not a valid regex' });
+    }
+  });
+}
 
 export const AdapterConfigSchema = z.looseObject({
   peft_type: z.literal('LORA'),
@@ -39,8 +70,8 @@ export const AdapterConfigSchema = z.looseObject({
   inference_mode: z.boolean(),
   use_dora: z.literal(false).optional(),
   use_rslora: z.literal(false).optional(),
-  rank_pattern: emptyPattern.optional(),
-  alpha_pattern: emptyPattern.optional(),
+  rank_pattern: pattern(z.number().int().positive()).optional(),
+  alpha_pattern: pattern(z.number().positive()).optional(),
   ctvlm: CtvlmAdapterFieldsSchema,
 });
 
@@ -59,6 +90,34 @@ export const PEFT_LORA_DEFAULTS = {
   use_dora: false,
   use_rslora: false,
 } as const;
+
+/** The key of `patterns` that applies to `modulePath` as PEFT matches it (first in order), if any. */
+export function patternKey(
+  patterns: Readonly<Record<string, number>> | undefined,
+  modulePath: string,
+): string | undefined {
+  return Object.keys(patterns ?? {}).find((key) => patternRegex(key)?.test(modulePath) ?? false);
+}
+
+/** The LoRA rank of one adapted layer: its rank_pattern entry, else r. */
+export function rankOf(config: AdapterConfig, modulePath: string): number {
+  const key = patternKey(config.rank_pattern, modulePath);
+  return key === undefined ? config.r : (config.rank_pattern?.[key] ?? config.r);
+}
+
+/** The LoRA alpha of one adapted layer: its alpha_pattern entry, else lora_alpha. */
+export function alphaOf(config: AdapterConfig, modulePath: string): number {
+  const key = patternKey(config.alpha_pattern, modulePath);
+  return key === undefined ? config.lora_alpha : (config.alpha_pattern?.[key] ?? config.lora_alpha);
+}
+
+/** The LoRA dropout of one adapted layer: its ctvlm.dropout_pattern entry (exact path), else lora_dropout. */
+export function dropoutOf(config: AdapterConfig, modulePath: string): number {
+  const pattern = config.ctvlm.dropout_pattern;
+  return pattern && Object.hasOwn(pattern, modulePath)
+    ? (pattern[modulePath] ?? config.lora_dropout)
+    : config.lora_dropout;
+}
 
 /** The JSON text PEFT would write: sorted keys (recursively), two-space indent. */
 export function adapterConfigJson(config: AdapterConfig): string {

@@ -2,12 +2,15 @@
  * Refuse an adapter that does not belong to a base model: a different checkpoint (sha256), a
  * layer the base model does not have or that target_modules does not name, or LoRA factors whose
  * shapes do not fit the layer (Linear weight [out, in]: A [r, in], B [out, r]; Conv3d weight
- * [out, in, kd, kh, kw]: A [r, in, kd, kh, kw], B [out, r, 1, 1, 1]).
+ * [out, in, kd, kh, kw]: A [r, in, kd, kh, kw], B [out, r, 1, 1, 1]; r is the layer's own rank,
+ * rank_pattern or r), or a saved parameter (ctvlm.saved_parameters) the base model does not
+ * have or has in another shape.
  */
 import { UserError } from '../../../shared/errors';
-import type { AdapterConfig } from './adapter-config';
+import { rankOf, type AdapterConfig } from './adapter-config';
 import { loraPairs } from './adapter-structure';
 import type { Adapter } from './adapter-types';
+import { savedParameterKey } from './peft-keys';
 
 export interface BaseModelDescription {
   modelId: string;
@@ -49,8 +52,16 @@ export function checkAdapterAgainstBase(adapter: Adapter, base: BaseModelDescrip
       `it was trained on a checkpoint with sha256 ${expectedHash} (${adapter.config.base_model_name_or_path}), but this checkpoint's sha256 is ${base.sha256.toLowerCase()}. Load the base model the adapter was trained on`,
     );
   }
-  const r = adapter.config.r;
+  for (const parameter of adapter.config.ctvlm.saved_parameters ?? []) {
+    const expected = base.shapes.get(parameter);
+    const tensor = adapter.tensors.get(savedParameterKey(parameter));
+    if (!expected) throw fail(`it carries parameter ${parameter}, which the base model does not have`);
+    if (tensor && !sameShape(tensor.shape, expected)) {
+      throw fail(`its ${parameter} is ${shapeText(tensor.shape)}, but the base model's is ${shapeText(expected)}`);
+    }
+  }
   for (const { modulePath, a, b } of loraPairs(adapter.config, adapter.tensors, name)) {
+    const r = rankOf(adapter.config, modulePath);
     if (!isTargeted(adapter.config, modulePath)) {
       throw fail(`layer ${modulePath} is not named by target_modules ${JSON.stringify(adapter.config.target_modules)}`);
     }

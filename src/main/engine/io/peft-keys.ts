@@ -23,3 +23,8 @@ export function parseLoraKey(key: string): { modulePath: string; part: LoraPart 
   if (!match?.[1] || !match[2]) return undefined;
   return { modulePath: match[1], part: match[2] as LoraPart };
 }
+
+/** The key of a base-model parameter an adapter carries whole (PEFT's modules_to_save). */
+export function savedParameterKey(parameterName: string): string {
+  return `${PEFT_KEY_PREFIX}${parameterName}`;
+}

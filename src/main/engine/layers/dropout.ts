@@ -12,7 +12,7 @@ export interface DropoutOptions {
 }
 
 export class Dropout extends Module {
-  private readonly seeds: SeedSequence;
+  private seeds: SeedSequence;
 
   constructor(
     readonly rate: number,
@@ -21,6 +21,11 @@ export class Dropout extends Module {
     super();
     if (!(rate >= 0 && rate < 1)) throw new BugError(`Dropout rate must be in [0, 1), got ${rate}.`);
     this.seeds = new SeedSequence(options.seed ?? 1);
+  }
+
+  /** Start the mask sequence again from `seed` (training reseeds every step, so a resumed run draws the same masks). */
+  reseed(seed: number): void {
+    this.seeds = new SeedSequence(seed);
   }
 
   /** Identity in evaluation mode (returns the input itself); scaled random zeroing in training. */

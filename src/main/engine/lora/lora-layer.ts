@@ -30,7 +30,7 @@ export abstract class LoraLayer<Base extends LoraBase = LoraBase> extends Module
   /** alpha / r. */
   readonly scaling: number;
   private originalWeight: Tensor | null = null;
-  private readonly dropoutSeed: number;
+  private dropoutSeed: number;
   private dropoutCalls = 0;
 
   protected constructor(
@@ -114,6 +114,12 @@ export abstract class LoraLayer<Base extends LoraBase = LoraBase> extends Module
     this.originalWeight?.dispose();
     this.originalWeight = null;
     super.dispose();
+  }
+
+  /** Start the dropout mask sequence again from `seed` (see Dropout.reseed). */
+  reseed(seed: number): void {
+    this.dropoutSeed = seed;
+    this.dropoutCalls = 0;
   }
 
   private nextSeed(): number {

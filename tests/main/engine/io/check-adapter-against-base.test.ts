@@ -16,7 +16,11 @@ function zeros(shape: number[]): AdapterTensor {
   return { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
 }
 
-function adapter(parts: Partial<Record<'convA' | 'convB' | 'queryA' | 'queryB', number[]>> = {}, r = 2): Adapter {
+function adapter(
+  parts: Partial<Record<'convA' | 'convB' | 'queryA' | 'queryB', number[]>> = {},
+  r = 2,
+  extra: Partial<AdapterConfig> = {},
+): Adapter {
   const config: AdapterConfig = {
     peft_type: 'LORA',
     r,
@@ -29,6 +33,7 @@ function adapter(parts: Partial<Record<'convA' | 'convB' | 'queryA' | 'queryB', 
     fan_in_fan_out: false,
     inference_mode: true,
     ctvlm: { format_version: 1, base_model_sha256: SHA, conv_lora_modules: [CONV] },
+    ...extra,
   };
   const tensors = new Map<string, AdapterTensor>([
     [loraKey(CONV, 'A'), zeros(parts.convA ?? [2, 8, 3, 3, 3])],
@@ -118,5 +123,44 @@ describe('checkAdapterAgainstBase', () => {
     );
     narrow.config.target_modules = '.*\\.(conv2|query)';
     expect(() => checkAdapterAgainstBase(narrow, base())).not.toThrow();
+  });
+
+  it('checks each layer against its own rank: rank_pattern, else r', () => {
+    const perLayer = { rank_pattern: { [QUERY]: 4 }, alpha_pattern: { [QUERY]: 8 } };
+    const mixed = (parts: Parameters<typeof adapter>[0]): Adapter => adapter(parts, 2, perLayer);
+    expect(() => checkAdapterAgainstBase(mixed({ queryA: [4, 768], queryB: [768, 4] }), base())).not.toThrow();
+    // the conv layer keeps r = 2; the query layer must be at 4
+    expect(refusal(() => checkAdapterAgainstBase(mixed({}), base()))).toMatch(
+      /layer encoder\.layer\.0\.attention\.self\.query has rank 2 .* says r = 4 \(rank_pattern\) for it/,
+    );
+    expect(
+      refusal(() =>
+        checkAdapterAgainstBase(mixed({ queryA: [4, 768], queryB: [768, 4], convA: [4, 8, 3, 3, 3] }), base()),
+      ),
+    ).toMatch(/layer layer1\.0\.conv2 has rank 4 .* says r = 2 for it/);
+    expect(refusal(() => checkAdapterAgainstBase(mixed({ queryA: [4, 512], queryB: [768, 4] }), base()))).toMatch(
+      /lora_A of encoder\.layer\.0\.attention\.self\.query is \[4, 512\], but base weight \[768, 768\] with r = 4 needs \[4, 768\]/,
+    );
+    // a PEFT-style short key applies by suffix
+    const short = adapter({ queryA: [4, 768], queryB: [768, 4] }, 2, { rank_pattern: { query: 4 } });
+    expect(() => checkAdapterAgainstBase(short, base())).not.toThrow();
+  });
+
+  it('refuses a saved parameter the base model lacks or has in another shape, naming it', () => {
+    const withSaved = (shape: number[]): Adapter => {
+      const a = adapter();
+      a.config.ctvlm.saved_parameters = ['layer1.0.bn2.weight'];
+      a.tensors.set('base_model.model.layer1.0.bn2.weight', zeros(shape));
+      return a;
+    };
+    expect(() => checkAdapterAgainstBase(withSaved([16]), base())).not.toThrow();
+    expect(refusal(() => checkAdapterAgainstBase(withSaved([4, 4]), base()))).toMatch(
+      /its layer1\.0\.bn2\.weight is \[4, 4\], but the base model's is \[16\]/,
+    );
+    const shapes = new Map(base().shapes);
+    shapes.delete('layer1.0.bn2.weight');
+    expect(refusal(() => checkAdapterAgainstBase(withSaved([16]), base({ shapes })))).toMatch(
+      /it carries parameter layer1\.0\.bn2\.weight, which the base model does not have/,
+    );
   });
 });

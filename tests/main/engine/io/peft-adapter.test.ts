@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../../src/shared/errors';
-import type { AdapterConfig } from '../../../../src/main/engine/io/adapter-config';
+import {
+  AdapterConfigSchema,
+  alphaOf,
+  dropoutOf,
+  rankOf,
+  type AdapterConfig,
+} from '../../../../src/main/engine/io/adapter-config';
 import type { AdapterTensor } from '../../../../src/main/engine/io/adapter-types';
 import { readAdapter, writeAdapter } from '../../../../src/main/engine/io/peft-adapter';
 import { loraKey, parseLoraKey } from '../../../../src/main/engine/io/peft-keys';
@@ -174,5 +180,76 @@ describe('PEFT adapter folders', () => {
     const configFile = path.join(folder, 'adapter_config.json');
     fs.writeFileSync(configFile, JSON.stringify({ ...config(), r: 8 }));
     expect(refusal(() => readAdapter(folder)).message).toMatch(/but adapter_config\.json says r = 8/);
+  });
+
+  it("resolves per-layer rank and alpha as PEFT's get_pattern_key does, and dropout by exact path", () => {
+    const query0 = 'encoder.layer.0.attention.self.query';
+    const c = config({
+      r: 2,
+      lora_alpha: 4,
+      rank_pattern: { [query0]: 16, 'layer\\.1\\..*\\.(query|key)': 8, query: 3 },
+      alpha_pattern: { query: 32 },
+      ctvlm: {
+        format_version: 1,
+        base_model_sha256: SHA,
+        conv_lora_modules: [],
+        dropout_pattern: { [query0]: 0.2 },
+      },
+    });
+    expect(rankOf(c, query0)).toBe(16); // full path
+    expect(rankOf(c, 'encoder.layer.1.attention.self.key')).toBe(8); // a regex key
+    expect(rankOf(c, 'encoder.layer.1.attention.self.query')).toBe(8); // the first matching key wins
+    expect(rankOf(c, 'encoder.layer.2.attention.self.query')).toBe(3); // a suffix after a dot
+    expect(rankOf(c, 'encoder.layer.2.attention.self.myquery')).toBe(2); // not after a dot: r
+    expect(rankOf(c, 'encoder.layer.2.attention.self.query.extra')).toBe(2); // must match to the end
+    expect(rankOf(c, 'query')).toBe(3); // the whole path
+    expect(alphaOf(c, 'encoder.layer.2.attention.self.query')).toBe(32);
+    expect(alphaOf(c, 'layer1.0.conv1')).toBe(4);
+    expect(dropoutOf(c, query0)).toBe(0.2);
+    expect(dropoutOf(c, 'encoder.layer.1.attention.self.query')).toBe(0); // no suffix matching of our own key
+  });
+
+  it('accepts rank_pattern / alpha_pattern / dropout_pattern and refuses bad ones', () => {
+    const valid = (extra: Record<string, unknown>): boolean =>
+      AdapterConfigSchema.safeParse({ ...config(), ...extra }).success;
+    expect(valid({ rank_pattern: { query: 4 }, alpha_pattern: { query: 0.5 } })).toBe(true);
+    expect(valid({ rank_pattern: {}, alpha_pattern: {} })).toBe(true);
+    expect(valid({ rank_pattern: { query: 2.5 } })).toBe(false);
+    expect(valid({ rank_pattern: { query: 0 } })).toBe(false);
+    expect(valid({ alpha_pattern: { query: -1 } })).toBe(false);
+    expect(valid({ rank_pattern: { 'la(yer': 4 } })).toBe(false); // not a regex
+    expect(valid({ rank_pattern: { '(?P<x>query)': 4 } })).toBe(false); // Python-only syntax
+    expect(valid({ use_rslora: true })).toBe(false);
+    const ctvlm = config().ctvlm;
+    expect(valid({ ctvlm: { ...ctvlm, dropout_pattern: { query: 0.2 } } })).toBe(true);
+    expect(valid({ ctvlm: { ...ctvlm, dropout_pattern: { query: 1 } } })).toBe(false);
+    expect(valid({ ctvlm: { ...ctvlm, saved_parameters: ['temperature', 'temperature'] } })).toBe(false);
+  });
+
+  it('writes and reads an adapter whose layers have different ranks, refusing one whose pattern disagrees', () => {
+    const folder = path.join(tempDir(), 'adapter');
+    const query = 'encoder.layer.0.attention.self.query';
+    const mixed = tensors()
+      .set(loraKey(query, 'A'), filled([4, 5], 3))
+      .set(loraKey(query, 'B'), filled([6, 4], 4));
+    const c = config({ rank_pattern: { [query]: 4 }, alpha_pattern: { [query]: 8 } });
+    writeAdapter(folder, { config: c, tensors: mixed });
+    const json = JSON.parse(fs.readFileSync(path.join(folder, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(json).toMatchObject({ r: 2, rank_pattern: { [query]: 4 }, alpha_pattern: { [query]: 8 } });
+    expect(readAdapter(folder).config).toMatchObject(c);
+
+    expect(refusal(() => writeAdapter(folder, { config: config(), tensors: mixed })).message).toMatch(
+      /layer encoder\.layer\.0\.attention\.self\.query has rank 4 .* says r = 2 for it/,
+    );
+    fs.writeFileSync(
+      path.join(folder, 'adapter_config.json'),
+      JSON.stringify({ ...c, rank_pattern: { [query]: 4, conv1: 4 } }),
+    );
+    expect(refusal(() => readAdapter(folder)).message).toMatch(
+      /layer layer1\.0\.conv1 has rank 2 .* says r = 4 \(rank_pattern\) for it/,
+    );
   });
 });

@@ -78,6 +78,16 @@ export class CtVlm extends Module {
     return tf.tidy(() => l2Normalize(this.encode_image.i3_resnet.embedFeatures(features)));
   }
 
+  /** The image encoder's stem and first `stages` stages (see I3ResNet.prefix). */
+  imagePrefix(volumes: Tensor, stages: number): Tensor {
+    return this.encode_image.i3_resnet.prefix(volumes, stages);
+  }
+
+  /** L2-normalised embedding from imagePrefix(volumes, stages): encodeImage(v) = encodeImageFrom(imagePrefix(v, k), k). */
+  encodeImageFrom(prefix: Tensor, stages: number): Tensor {
+    return tf.tidy(() => this.embedImageFeatures(this.encode_image.i3_resnet.featuresFrom(prefix, stages)));
+  }
+
   /** ids: int32 [B, T], mask: [B, T] -> L2-normalised [B, embedDim]. */
   encodeText(ids: Tensor, mask: Tensor): Tensor {
     return tf.tidy(() => l2Normalize(this.encode_text.apply(ids, mask)));

@@ -61,12 +61,29 @@ export class I3ResNet extends Module {
    * what Grad-CAM weights: depth / 16, height and width / 32 of the input (rounded up).
    */
   features(x: Tensor): Tensor {
+    return tf.tidy(() => this.featuresFrom(this.prefix(x, 0), 0));
+  }
+
+  /** The stem's output followed by the first `stages` of layer1..layer4 (0: the stem only). */
+  prefix(x: Tensor, stages: number): Tensor {
     return tf.tidy(() => {
       let y = this.maxpool.apply(tf.relu(this.bn1.apply(this.layer('conv1').apply(x))));
-      for (const stage of this.stages) y = stage.apply(y);
+      for (const stage of this.stages.slice(0, stages)) y = stage.apply(y);
       return y;
     });
   }
+
+  /** Continue from prefix(x, stages) to layer4's output: features(x) = featuresFrom(prefix(x, k), k). */
+  featuresFrom(y: Tensor, stages: number): Tensor {
+    return tf.tidy(() => {
+      let out = y;
+      for (const stage of this.stages.slice(stages)) out = stage.apply(out);
+      return out;
+    });
+  }
+
+  /** Module names of the stem (conv1, bn1) and of layer1..layer4, in order: what prefix(x, k) runs is stem + the first k. */
+  static readonly STAGE_NAMES = ['layer1', 'layer2', 'layer3', 'layer4'] as const;
 
   /** Global average pooling and contrastive_head: features -> embedding [N, embedDim]. */
   embedFeatures(features: Tensor): Tensor {

@@ -1,0 +1,261 @@
+/**
+ * The training loop of one run: epochs of shuffled (volume, text) batches, symmetric InfoNCE with
+ * gradient accumulation, AdamW on a warm-up + cosine schedule, then validation, the epoch's
+ * record, the best checkpoint when validation improved, and the last checkpoint with everything
+ * needed to resume. The batch order depends only on the run's seed and the epoch, and every
+ * dropout mask on the seed and the step, so a run resumed from its last checkpoint ends exactly
+ * as an uninterrupted one. A non-finite loss or gradient stops the run before the step is applied;
+ * the last good checkpoint stays.
+ */
+import path from 'node:path';
+import type { EpochRecord, RunConfig } from '../../shared/api/run-schemas';
+import { SeededRandom } from '../../shared/seeded-random';
+import type { ResolvedTask } from '../engine/eval/tasks/resolve-task';
+import { symmetricInfoNce } from '../engine/losses/info-nce';
+import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import { accumulatedGradients, disposeGradients, type MicroBatch } from '../engine/train/accumulated-gradients';
+import { AdamW, decays, type AdamWState } from '../engine/train/adamw';
+import { temperatureOf, type ConfiguredMethod } from '../engine/train/configure-method';
+import { learningRateAt, type LearningRateSchedule } from '../engine/train/lr-schedule';
+import { mixSeed, reseedRandomness } from '../engine/train/reseed-randomness';
+import { tf } from '../engine/tf';
+import type { JobContext } from '../jobs/job-context';
+import type { EvaluationStudy } from '../store/repositories/evaluation-study-repository';
+import type { TextTokenizer } from '../text/tokenizer';
+import { writeRunCheckpoint, type RunBase, type WrittenCheckpoint } from './run-checkpoints';
+import { textAt, type StudyTexts } from './run-texts';
+import type { TrainerProgress } from './trainer-state';
+import type { ImageInputs } from './training-inputs';
+import { validate } from './validation';
+
+export interface TrainerSetup {
+  runId: number;
+  runName: string;
+  config: RunConfig;
+  model: CtVlm;
+  method: ConfiguredMethod;
+  tokenizer: TextTokenizer;
+  inputs: ImageInputs;
+  base: RunBase;
+  /** The run's checkpoint folders. */
+  checkpointsDir: string;
+  train: readonly EvaluationStudy[];
+  trainTexts: readonly StudyTexts[];
+  val: readonly EvaluationStudy[];
+  valTexts: readonly string[];
+  task: ResolvedTask | null;
+  resume: { progress: TrainerProgress; optimizer: AdamWState } | null;
+  context: JobContext;
+  /** Called after each epoch's checkpoints are written. */
+  onEpoch: (record: EpochRecord, checkpoints: { last: WrittenCheckpoint; best: WrittenCheckpoint | null }) => void;
+}
+
+export interface TrainerOutcome {
+  epochs: number;
+  steps: number;
+  stoppedEarly: boolean;
+  bestEpoch: number | null;
+  bestScore: number | null;
+}
+
+export function stepsPerEpoch(config: RunConfig, trainStudies: number): number {
+  return Math.floor(trainStudies / (config.batchSize * config.gradientAccumulation));
+}
+
+export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
+  const { config, model, context } = setup;
+  const perEpoch = stepsPerEpoch(config, setup.train.length);
+  const totalSteps = perEpoch * config.epochs;
+  const schedule: LearningRateSchedule = {
+    peak: config.optimizer.learningRate,
+    totalSteps,
+    warmupSteps: Math.round(config.schedule.warmupFraction * totalSteps),
+    kind: config.schedule.kind,
+    minFactor: config.schedule.minFactor,
+  };
+  const parameters = model
+    .namedParameters()
+    .filter(([, variable]) => variable.trainable)
+    .map(([name, variable]) => ({ name, variable, decay: decays(variable) }));
+  const optimizer = new AdamW(parameters, {
+    beta1: config.optimizer.beta1,
+    beta2: config.optimizer.beta2,
+    epsilon: config.optimizer.epsilon,
+    weightDecay: config.optimizer.weightDecay,
+  });
+  const progress: TrainerProgress = setup.resume?.progress ?? {
+    format_version: 1,
+    runId: setup.runId,
+    epoch: 0,
+    step: 0,
+    bestScore: null,
+    bestEpoch: null,
+    epochsWithoutImprovement: 0,
+    stoppedEarly: false,
+    history: [],
+  };
+  if (setup.resume) optimizer.importState(setup.resume.optimizer);
+  const microBatch = config.batchSize;
+  model.train();
+  try {
+    while (progress.epoch < config.epochs && !progress.stoppedEarly) {
+      const epoch = progress.epoch + 1;
+      const started = performance.now();
+      const order = epochOrder(setup.train.length, config.seed, epoch);
+      let lossSum = 0;
+      let peakTensorBytes = tf.memory().numBytes;
+      let peakRssBytes = process.memoryUsage().rss;
+      for (let s = 0; s < perEpoch; s += 1) {
+        context.throwIfCancelled();
+        const step = progress.step;
+        reseedRandomness(model, config.seed, step);
+        const batches: MicroBatch[] = [];
+        for (let a = 0; a < config.gradientAccumulation; a += 1) {
+          const offset = (s * config.gradientAccumulation + a) * microBatch;
+          const indices = order.slice(offset, offset + microBatch);
+          batches.push(
+            await microBatchOf(setup, indices, epoch, step, () => {
+              peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+            }),
+          );
+        }
+        let loss: number;
+        try {
+          const { loss: stepLoss, gradients } = await accumulatedGradients(
+            parameters,
+            batches,
+            config.optimizer.clipNorm,
+          );
+          loss = stepLoss;
+          optimizer.apply(gradients, learningRateAt(schedule, step));
+          disposeGradients(gradients);
+        } finally {
+          for (const batch of batches) batch.dispose?.();
+        }
+        progress.step += 1;
+        lossSum += loss;
+        peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
+        context.progress(
+          progress.step,
+          totalSteps,
+          `Epoch ${epoch}/${config.epochs} · step ${s + 1}/${perEpoch} · loss ${loss.toFixed(4)}`,
+        );
+        await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      context.progress(progress.step, totalSteps, `Epoch ${epoch}/${config.epochs} · validating`);
+      const validation = await validate({
+        model,
+        tokenizer: setup.tokenizer,
+        inputs: setup.inputs,
+        studies: setup.val,
+        texts: setup.valTexts,
+        task: setup.task,
+        config,
+        throwIfCancelled: () => context.throwIfCancelled(),
+      });
+      const score = setup.task ? validation.f1 : validation.loss === null ? null : -validation.loss;
+      // No score yet (no validation, or an undefined F1): the latest epoch is the best one known.
+      const improved =
+        score === null
+          ? progress.bestScore === null
+          : progress.bestScore === null || score > progress.bestScore + (config.earlyStopping?.minDelta ?? 0);
+      if (improved) {
+        progress.bestScore = score;
+        progress.bestEpoch = epoch;
+        progress.epochsWithoutImprovement = 0;
+      } else {
+        progress.epochsWithoutImprovement += 1;
+      }
+      if (config.earlyStopping && progress.epochsWithoutImprovement >= config.earlyStopping.patience) {
+        progress.stoppedEarly = true;
+      }
+      progress.epoch = epoch;
+      const record: EpochRecord = {
+        epoch,
+        steps: progress.step,
+        trainLoss: perEpoch > 0 ? lossSum / perEpoch : NaN,
+        valLoss: validation.loss,
+        valF1: validation.f1,
+        valAuroc: validation.auroc,
+        valAccuracy: validation.accuracy,
+        temperature: await temperatureOf(model),
+        learningRate: learningRateAt(schedule, Math.max(0, progress.step - 1)),
+        volumesPerSecond: (perEpoch * config.batchSize * config.gradientAccumulation) / Math.max(trainSeconds, 1e-9),
+        peakTensorBytes,
+        peakRssBytes,
+        seconds: (performance.now() - started) / 1000,
+        best: improved,
+      };
+      progress.history = [...progress.history, record];
+      const best = improved
+        ? writeRunCheckpoint(path.join(setup.checkpointsDir, 'best'), model, setup.method, {
+            base: setup.base,
+            runName: setup.runName,
+          })
+        : null;
+      const last = writeRunCheckpoint(path.join(setup.checkpointsDir, 'last'), model, setup.method, {
+        base: setup.base,
+        runName: setup.runName,
+        state: { progress, optimizer: await optimizer.exportState() },
+      });
+      setup.onEpoch(record, { last, best });
+      context.progress(
+        progress.step,
+        totalSteps,
+        `Epoch ${epoch}/${config.epochs} done · train loss ${record.trainLoss.toFixed(4)}` +
+          (record.valF1 === null ? '' : ` · val F1 ${record.valF1.toFixed(3)}`) +
+          (progress.stoppedEarly ? ' · stopping early' : ''),
+      );
+    }
+    return {
+      epochs: progress.epoch,
+      steps: progress.step,
+      stoppedEarly: progress.stoppedEarly,
+      bestEpoch: progress.bestEpoch,
+      bestScore: progress.bestScore,
+    };
+  } finally {
+    optimizer.dispose();
+    model.eval();
+  }
+}
+
+/** The order of the training studies in an epoch: a permutation seeded by the run's seed and the epoch. */
+export function epochOrder(count: number, seed: number, epoch: number): number[] {
+  const random = new SeededRandom(mixSeed(seed, epoch, 0x0de7));
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i -= 1) {
+    const j = random.int(0, i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+async function microBatchOf(
+  setup: TrainerSetup,
+  indices: readonly number[],
+  epoch: number,
+  step: number,
+  sample: () => void,
+): Promise<MicroBatch> {
+  const { model, tokenizer, config } = setup;
+  const studies = indices.map((i) => setup.train[i]!);
+  const texts = indices.map((i) => textAt(setup.trainTexts[i]!, config.text, step));
+  const tokens = tokenizer.encodeBatch(texts, model.config.text.maxLength);
+  const ids = tf.tensor2d(tokens.ids, [texts.length, tokens.maxLength], 'int32');
+  const mask = tf.tensor2d(tokens.mask, [texts.length, tokens.maxLength], 'int32');
+  const images = await setup.inputs.prepare(studies, { epoch, indices });
+  return {
+    size: studies.length,
+    loss: () => {
+      const loss = symmetricInfoNce(images.embed(), model.encodeText(ids, mask), model.logitScale());
+      sample();
+      return loss;
+    },
+    dispose: () => {
+      images.dispose();
+      tf.dispose([ids, mask]);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * End to end: the "Training runs" section of the project page. The API client of a real workbench
+ * sets up a project (20 phantom CTs with their reports, split 60/20/20 by the import) and a tiny
+ * CT-VLM as its base model; then, in Debian's Chromium against the real server (`ctvlm serve`),
+ * a bad config is refused with the server's message, and a 2-epoch PEFT run is started from the
+ * form, followed to the end, and its runs-table row, epochs table and loss chart are checked; a
+ * second run is cancelled after its first epoch and resumed from its row to the end.
+ * Screenshots are kept in test-results/training-*.png.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitForJob } from '../helpers/jobs';
+import { writePhantomDataset } from '../helpers/phantom-dataset';
+import { tempDir } from '../helpers/temp-dir';
+import {
+  ARTIFACTS,
+  launchChromium,
+  openPage as openBrowserPage,
+  startWebServer,
+  stopWebServers,
+} from '../helpers/web-mode-browser';
+import { withApiClient } from '../helpers/workbench';
+import { DEMO_TOKENIZER, writeTinyBaseModel } from '../main/training/tiny-base-model';
+
+const EPOCHS = 2;
+/** The run that is cancelled and resumed: long enough to cancel after an epoch with epochs to spare. */
+const LONG_EPOCHS = 6;
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(stopWebServers);
+
+/** The error banners' text, to say what broke when an assertion fails. */
+async function banners(page: Page): Promise<string> {
+  const texts = await page.locator('.error-banner').allTextContents();
+  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
+}
+
+describe('training in the browser', () => {
+  it('starts a PEFT run from the form, follows it to the end and shows its epochs and loss chart', async () => {
+    const dataDir = tempDir('ctvlm-e2e-train-');
+    const source = tempDir('ctvlm-e2e-train-source-');
+    const { manifest } = writePhantomDataset(path.join(source, 'dataset'), { count: 20, seed: 5, split: 'assign' });
+    const { checkpoint, preset } = writeTinyBaseModel(path.join(source, 'base'));
+    await withApiClient(async (api) => {
+      const project = await api.invoke('projects.create', { name: 'Liver training' });
+      const { jobId } = await api.invoke('datasets.import', { projectId: project.id, manifestPath: manifest });
+      expect((await waitForJob(api, jobId)).status).toBe('succeeded');
+      await api.invoke('models.setBase', { projectId: project.id, checkpoint, tokenizer: DEMO_TOKENIZER, preset });
+    }, dataDir);
+
+    const { url } = await startWebServer(dataDir, ['--no-demo']);
+    const { page, problems } = await openBrowserPage(browser, url, { width: 1400, height: 900 });
+    await page.getByRole('link', { name: 'Liver training' }).click();
+    const panel = page.getByTestId('training-panel');
+    const form = panel.getByTestId('training-form');
+    await form.waitFor();
+    expect(await panel.getByRole('heading', { name: 'Training runs' }).count()).toBe(1);
+    expect(await form.getByTestId('training-no-labels').textContent()).toContain('labels are never used to train');
+    expect(await form.getByTestId('training-method').inputValue()).toBe('peft');
+    expect(await form.getByTestId('training-method-description').textContent()).toMatch(/ConvLoRA/);
+    expect(await panel.getByTestId('no-runs').count()).toBe(1);
+    // The validation task offers the built-in zero-shot tasks.
+    await expect
+      .poll(() => form.getByTestId('training-validation-task').locator('option').allTextContents())
+      .toContain('phantom-liver-mass');
+
+    // A config the server refuses: its message is shown, and no run is recorded.
+    await form.getByLabel('Epochs', { exact: true }).fill(String(EPOCHS));
+    await form.getByLabel('Batch size').fill('500');
+    await form.getByRole('button', { name: 'Start training' }).click();
+    const formError = form.locator('.error-banner');
+    await formError.waitFor();
+    expect(await formError.textContent()).toMatch(/The run config is invalid: batchSize: .*256/);
+    expect(await panel.getByTestId('run-row').count()).toBe(0);
+    // The browser logs the refused request itself; that one is expected.
+    expect(problems).toEqual([expect.stringMatching(/status of 400/)]);
+    problems.splice(0);
+    await form.screenshot({ path: path.join(ARTIFACTS, 'training-form-error.png') });
+    await formError.getByRole('button', { name: 'Dismiss' }).click();
+
+    // A quick PEFT run: batch size 4, validated on phantom-liver-mass.
+    await form.getByLabel('Name (optional)').fill('peft-ui');
+    await form.getByLabel('Batch size').fill('4');
+    await form.getByLabel('Learning rate').fill('0.001');
+    await form.getByRole('button', { name: '0.5', exact: true }).click();
+    expect(await form.getByTestId('training-temperature').inputValue()).toBe('0.5');
+    await form.getByRole('button', { name: '1', exact: true }).click();
+    expect(await form.getByTestId('training-temperature').inputValue()).toBe('1');
+    await form.getByLabel('Validation task (optional)').selectOption('phantom-liver-mass');
+    await form.getByRole('button', { name: 'Start training' }).click();
+
+    // Its progress: a bar with the epoch, step and loss, and a Cancel button.
+    const job = panel.getByTestId('training-job');
+    await job.or(form.locator('.error-banner')).first().waitFor({ timeout: 30_000 });
+    expect(await job.count(), await banners(page)).toBe(1);
+    expect(await job.getByRole('progressbar').count()).toBe(1);
+    expect(await job.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
+    const message = job.getByTestId('training-job-message');
+    await expect
+      .poll(async () => ((await job.count()) ? await message.textContent() : 'finished'), { timeout: 60_000 })
+      .toMatch(/Epoch \d\/2 · step \d+\/\d+ · loss \d+\.\d{4}|finished/);
+    if (await job.count()) await job.screenshot({ path: path.join(ARTIFACTS, 'training-progress.png') });
+
+    // The runs table: the row reaches "succeeded" with both epochs, a best epoch and its size.
+    const row = panel.getByTestId('run-row');
+    await panel
+      .locator('[data-testid="run-row"][data-status="succeeded"]')
+      .or(panel.locator('.error-banner'))
+      .first()
+      .waitFor({ timeout: 90_000 });
+    expect(await row.getAttribute('data-status'), await banners(page)).toBe('succeeded');
+    expect(await row.getByTestId('run-name').textContent()).toBe('peft-ui');
+    expect(await row.getByTestId('run-status').textContent()).toBe('succeeded');
+    expect(await row.getByTestId('run-epochs').textContent()).toBe(`${EPOCHS} / ${EPOCHS}`);
+    expect(await row.getByTestId('run-best-epoch').textContent()).toMatch(/^[12]$/);
+    expect(await row.getByTestId('run-best-f1').textContent()).toMatch(/^(\d\.\d{3}|—)$/);
+    expect(await row.getByTestId('run-trainable').textContent()).toMatch(/^\s*[\d.]+( [kMB])? \([\d.]+%\)\s*$/);
+    expect(await row.getByTestId('run-resume').count()).toBe(0);
+    expect(await job.count()).toBe(0);
+
+    // The run was selected when it appeared: its epochs and the loss chart.
+    await row.click();
+    const detail = panel.getByTestId('run-detail');
+    const epochRows = detail.getByTestId('epoch-row');
+    await expect.poll(() => epochRows.count()).toBe(EPOCHS);
+    for (let i = 0; i < EPOCHS; i += 1) {
+      const epochRow = epochRows.nth(i);
+      expect(await epochRow.getAttribute('data-epoch')).toBe(String(i + 1));
+      expect(await epochRow.getByTestId('epoch-train-loss').textContent()).toMatch(/^\d+\.\d{4}$/);
+      expect(await epochRow.getByTestId('epoch-val-loss').textContent()).toMatch(/^\d+\.\d{4}$/);
+      expect(await epochRow.getByTestId('epoch-val-auroc').textContent()).toMatch(/^\d\.\d{3}$/);
+    }
+    expect(await detail.getByTestId('best-epoch').count()).toBe(1);
+    const bestEpoch = (await row.getByTestId('run-best-epoch').textContent()) ?? '';
+    expect(await detail.locator('[data-testid="epoch-row"][data-best="true"]').getAttribute('data-epoch')).toBe(
+      bestEpoch,
+    );
+    const chart = detail.getByTestId('loss-chart-svg');
+    for (const line of ['loss-chart-train', 'loss-chart-val']) {
+      const points = (await chart.getByTestId(line).getAttribute('points')) ?? '';
+      expect(points.split(' ').length, line).toBe(EPOCHS);
+      for (const point of points.split(' ')) expect(point).toMatch(/^\d+(\.\d)?,\d+(\.\d)?$/);
+    }
+    expect(await chart.getAttribute('aria-label')).toMatch(/Train loss \d+\.\d{3} at epoch 2/);
+    await panel.screenshot({ path: path.join(ARTIFACTS, 'training-panel.png') });
+
+    // A longer run: followed live, cancelled after its first epoch, resumed from its row.
+    await form.getByLabel('Name (optional)').fill('peft-resume');
+    await form.getByLabel('Epochs', { exact: true }).fill(String(LONG_EPOCHS));
+    await form.getByRole('button', { name: 'Start training' }).click();
+    const second = panel.locator('[data-testid="run-row"][data-run-id="2"]');
+    await expect
+      .poll(async () => ((await second.count()) ? await second.getByTestId('run-epochs').textContent() : ''), {
+        timeout: 60_000,
+      })
+      .toMatch(new RegExp(`^[1-${LONG_EPOCHS - 2}] / ${LONG_EPOCHS}$`));
+    expect(await second.getAttribute('data-status')).toBe('running');
+    // The new run was selected when it appeared, and its epochs show while it trains.
+    await panel.locator('[data-testid="run-detail"][data-run-id="2"]').waitFor();
+    expect(await detail.getByTestId('epoch-row').count()).toBeGreaterThanOrEqual(1);
+    await job.getByRole('button', { name: 'Cancel' }).click();
+    await panel
+      .locator('[data-testid="run-row"][data-run-id="2"][data-status="cancelled"]')
+      .waitFor({ timeout: 30_000 });
+    expect(await panel.getByTestId('training-notice').textContent()).toMatch(/cancelled/);
+    const done = Number(((await second.getByTestId('run-epochs').textContent()) ?? '').split(' / ')[0]);
+    expect(done).toBeLessThan(LONG_EPOCHS);
+    await panel.screenshot({ path: path.join(ARTIFACTS, 'training-cancelled.png') });
+    await second.getByRole('button', { name: 'Resume' }).click();
+    await panel
+      .locator('[data-testid="run-row"][data-run-id="2"][data-status="succeeded"]')
+      .or(panel.locator('.error-banner'))
+      .first()
+      .waitFor({ timeout: 90_000 });
+    expect(await second.getAttribute('data-status'), await banners(page)).toBe('succeeded');
+    expect(await second.getByTestId('run-epochs').textContent()).toBe(`${LONG_EPOCHS} / ${LONG_EPOCHS}`);
+    await expect.poll(() => detail.getByTestId('epoch-row').count()).toBe(LONG_EPOCHS);
+    const resumedPoints = (await detail.getByTestId('loss-chart-train').getAttribute('points')) ?? '';
+    expect(resumedPoints.split(' ').length).toBe(LONG_EPOCHS);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'training-page.png'), fullPage: true });
+
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
