@@ -47,7 +47,7 @@ export function registerDemoCommand(program: Command, run: Run): void {
     );
 }
 
-function formatDemo(summary: DemoSummary, kept: boolean): string {
+export function formatDemo(summary: DemoSummary, kept: boolean): string {
   const row = (label: string, result: DemoSummary['base']): string[] => [
     label,
     formatInterval(result.auroc),
