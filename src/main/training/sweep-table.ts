@@ -2,11 +2,11 @@
 import type Database from 'better-sqlite3';
 import type { SweepRow } from '../../shared/api/run-schemas';
 import { getEvaluationRow } from '../store/repositories/evaluation-repository';
-import { listRuns, testEvaluationOf } from '../store/repositories/run-repository';
+import { listRuns } from '../store/repositories/run-repository';
 
 export function sweepTable(db: Database.Database, sweepId: number): SweepRow[] {
   return listRuns(db, sweepId).map((run) => {
-    const evaluationId = testEvaluationOf(db, run.id);
+    const evaluationId = run.testEvaluationId;
     return {
       runId: run.id,
       name: run.name,

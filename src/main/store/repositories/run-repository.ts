@@ -185,12 +185,6 @@ export function runEpochs(db: Database.Database, runId: number): EpochRecord[] {
   ).map((row) => EpochRecordSchema.parse(JSON.parse(row.metrics_json)));
 }
 
-export function testEvaluationOf(db: Database.Database, runId: number): number | null {
-  const row = db.prepare('SELECT test_evaluation_id FROM runs WHERE id = ?').get(runId) as
-    { test_evaluation_id: number | null } | undefined;
-  return row?.test_evaluation_id ?? null;
-}
-
 export function insertSweep(db: Database.Database, sweep: { name: string; config: unknown }): number {
   return Number(
     db
