@@ -6,6 +6,7 @@ import { print, save, type Measurement } from './bench-utils';
 import { runAugmentBench } from './augment.bench';
 import { runBackendsBench } from './backends.bench';
 import { runEvalBench } from './eval.bench';
+import { runExtractionBench } from './extraction.bench';
 import { runFoundationBench } from './foundation.bench';
 import { runPhantomsBench } from './phantoms.bench';
 import { runTrainRunBench } from './train-run.bench';
@@ -22,6 +23,10 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
   'train-step': { title: 'One contrastive training step of the small CT-VLM', run: runTrainStepBench },
   'train-run': { title: 'Training runs on the demo cohort (per method) and the whole demo', run: runTrainRunBench },
+  extraction: {
+    title: 'Report extraction: rules accuracy on phantom reports, speed, LLM pipeline overhead',
+    run: runExtractionBench,
+  },
   eval: { title: 'Zero-shot evaluation: metrics, retrieval, projections, Grad-CAM', run: runEvalBench },
 };
 

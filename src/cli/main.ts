@@ -7,6 +7,7 @@ import { registerAdapterCommands } from './commands/adapter-commands';
 import { registerDemoCommand } from './commands/demo-command';
 import { registerDoctorCommand } from './commands/doctor-command';
 import { registerEvalCommands } from './commands/eval-commands';
+import { registerExtractCommands } from './commands/extract-commands';
 import { registerImportCommand } from './commands/import-command';
 import { registerModelCommands } from './commands/model-commands';
 import { registerPreprocessCommand } from './commands/preprocess-command';
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerAdapterCommands(program, run);
   registerModelCommands(program, run);
   registerEvalCommands(program, run);
+  registerExtractCommands(program, run);
   registerTrainCommands(program, run);
   registerDemoCommand(program, run);
   registerDoctorCommand(program, run);

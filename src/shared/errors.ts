@@ -29,6 +29,11 @@ export const ERROR_CODES = [
   // training
   'TRAINING_DIVERGED',
   'RUN_CONFIG_INVALID',
+  // report extraction
+  'OLLAMA_UNREACHABLE',
+  'OLLAMA_MODEL_MISSING',
+  'OLLAMA_FAILED',
+  'EXTRACTION_INVALID',
   // jobs
   'JOB_NOT_FOUND',
   'WORKER_CRASHED',

@@ -58,6 +58,17 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'runs.get': unused,
     'sweeps.start': unused,
     'sweeps.table': unused,
+    'ollama.settings': unused,
+    'ollama.configure': unused,
+    'ollama.status': unused,
+    'ollama.pull': unused,
+    'extraction.start': unused,
+    'extraction.list': unused,
+    'extraction.get': unused,
+    'extraction.review': unused,
+    'extraction.edit': unused,
+    'extraction.agreement': unused,
+    'extraction.export': unused,
     ...overrides,
   };
 }

@@ -5,6 +5,8 @@ import { demoAdaptJob } from '../demo/demo-adapt-job';
 import { buildDemoProjectJob } from '../demo/demo-build-job';
 import { evaluateJob } from '../evaluation/evaluate-job';
 import { gradCamJob } from '../evaluation/gradcam-job';
+import { extractJob } from '../extraction/extract-job';
+import { ollamaPullJob } from '../extraction/ollama-pull-job';
 import { trainRunJob } from '../training/train-run-job';
 import { trainSweepJob } from '../training/train-sweep-job';
 import type { JobContext } from './job-context';
@@ -16,7 +18,9 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   'demo.adapt': demoAdaptJob,
   'dataset.import': importDatasetJob,
   'evaluation.run': evaluateJob,
+  'extraction.run': extractJob,
   'gradcam.run': gradCamJob,
+  'ollama.pull': ollamaPullJob,
   'training.run': trainRunJob,
   'training.sweep': trainSweepJob,
 };

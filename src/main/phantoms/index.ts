@@ -5,7 +5,7 @@
  */
 export { planCohort, planOnScanner, type PlanCohortOptions } from './plan-cohort';
 export { renderPhantom, renderPhantomWithTissues, type RenderedPhantom } from './render-phantom';
-export { writePhantomReport } from './write-phantom-report';
+export { writePhantomReport, writePhantomReportWithContent } from './write-phantom-report';
 export {
   CONSPICUOUS_LESION_HU,
   conspicuous,

@@ -12,7 +12,7 @@ import { BRITISH_CHEST } from './chest-phrases-british';
 import { composeAbdomenReport } from './compose-abdomen-report';
 import { composeChestReport } from './compose-chest-report';
 import { layoutReport } from './report-layout';
-import type { Verbosity } from './report-text';
+import type { ReportContent, Verbosity } from './report-text';
 import { type ReportStyle, SCANNER_PROFILES } from './scanner-profiles';
 import type { PhantomStudyPlan } from './study-plan';
 
@@ -25,6 +25,11 @@ const VERBOSITY: Record<ReportStyle, Verbosity> = {
 };
 
 export function writePhantomReport(plan: PhantomStudyPlan): string {
+  return writePhantomReportWithContent(plan).text;
+}
+
+/** The report and what it says before layout (its findings by organ, its impression lines): the truth an extractor is measured against. */
+export function writePhantomReportWithContent(plan: PhantomStudyPlan): { text: string; content: ReportContent } {
   const style = SCANNER_PROFILES[plan.scanner].reportStyle;
   const random = new SeededRandom((plan.seed ^ REPORT_STREAM) >>> 0);
   const british = style === 'british-terse';
@@ -32,5 +37,5 @@ export function writePhantomReport(plan: PhantomStudyPlan): string {
     plan.region === 'abdomen'
       ? composeAbdomenReport(plan, random, british ? BRITISH_ABDOMEN : AMERICAN_ABDOMEN, VERBOSITY[style])
       : composeChestReport(plan, random, british ? BRITISH_CHEST : AMERICAN_CHEST, VERBOSITY[style]);
-  return layoutReport(content, style, random);
+  return { text: layoutReport(content, style, random), content };
 }

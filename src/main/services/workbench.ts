@@ -13,6 +13,7 @@ import { AdapterService } from './adapter-service';
 import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
 import { EvaluationService } from './evaluation-service';
+import { ExtractionService } from './extraction-service';
 import { RunService } from './run-service';
 import { ModelService } from './model-service';
 import { ProjectService } from './project-service';
@@ -45,6 +46,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const models = new ModelService(projects);
   const evaluations = new EvaluationService(projects, jobs);
   const runs = new RunService(projects, jobs);
+  const extraction = new ExtractionService(projects, registry, jobs);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -115,6 +117,25 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       evaluations.similarity(projectId, evaluationId, kind, orderBy),
     'gradcam.start': ({ projectId, ...input }) => evaluations.startGradCam(projectId, input),
     'demo.adapt': ({ projectId, outputDir, resamples }) => demo.adapt(projectId, { outputDir, resamples }),
+    'ollama.settings': () => extraction.settings(),
+    'ollama.configure': (changes) => extraction.configure(changes),
+    'ollama.status': ({ host }) => extraction.status(host),
+    'ollama.pull': ({ host, model }) => extraction.pull(host, model),
+    'extraction.start': ({ projectId, ...input }) => extraction.start(projectId, input),
+    'extraction.list': ({ projectId, filter, limit, offset }) => extraction.list(projectId, filter, limit, offset),
+    'extraction.get': ({ projectId, studyId }) => extraction.get(projectId, studyId),
+    'extraction.review': ({ projectId, sentenceId, review }) => {
+      const sentences = extraction.review(projectId, sentenceId, review);
+      projectsChanged();
+      return { sentences };
+    },
+    'extraction.edit': ({ projectId, studyId, section, text }) => {
+      const detail = extraction.edit(projectId, studyId, section, text);
+      projectsChanged();
+      return detail;
+    },
+    'extraction.agreement': ({ projectId }) => ({ rows: extraction.agreement(projectId) }),
+    'extraction.export': ({ projectId, file }) => extraction.export(projectId, file),
     'runs.start': ({ projectId, config }) => runs.start(projectId, config),
     'runs.resume': ({ projectId, run }) => runs.resume(projectId, run),
     'runs.list': ({ projectId }) => ({ runs: runs.list(projectId) }),

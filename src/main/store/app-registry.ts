@@ -117,6 +117,17 @@ export class AppRegistry {
     return this.db.prepare('DELETE FROM projects WHERE id = ?').run(id).changes > 0;
   }
 
+  getSetting(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -4,6 +4,7 @@ import { migration002ImportErrors } from './migrations/002-import-errors';
 import { migration003ImageMeta } from './migrations/003-image-meta';
 import { migration004EvaluationDetails } from './migrations/004-evaluation-details';
 import { migration005RunDetails } from './migrations/005-run-details';
+import { migration006Extractions } from './migrations/006-extractions';
 
 /** 'CTVP': marks a SQLite file as a CT-VLM Workbench project. */
 export const PROJECT_APPLICATION_ID = 0x43545650;
@@ -20,5 +21,6 @@ export const projectDatabase: SqliteKind = {
     migration003ImageMeta,
     migration004EvaluationDetails,
     migration005RunDetails,
+    migration006Extractions,
   ],
 };

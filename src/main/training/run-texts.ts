@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import type { RunText } from '../../shared/api/run-schemas';
 import { UserError } from '../../shared/errors';
+import { organLabel } from '../../shared/organ-systems';
 
 export interface StudyTexts {
   full: string;
@@ -27,7 +28,7 @@ export function studyTexts(
     const findings = [own?.get('findings'), own?.get('impression')].filter((text): text is string => !!text?.trim());
     const anatomy = [...(own ?? new Map<string, string>())]
       .filter(([section]) => section.startsWith('anatomy:'))
-      .map(([section, text]) => `${section.slice('anatomy:'.length).replace(/_/g, ' ')}: ${text}`);
+      .map(([section, text]) => `${organLabel(section.slice('anatomy:'.length))}: ${text}`);
     return {
       full: study.report?.trim() ?? '',
       findingsImpression: findings.length > 0 ? findings.join('\n') : null,
@@ -68,12 +69,14 @@ export function textAt(texts: StudyTexts, mode: RunText, step: number): string {
   return texts.full;
 }
 
-/** study id -> section -> text, from grounded or accepted, never rejected, extractions. */
+/** study id -> section -> text: the current extraction's grounded or accepted, never rejected, sentences. */
 function usableSections(db: Database.Database): Map<number, Map<string, string>> {
   const rows = db
     .prepare(
       `SELECT r.study_id, e.section, e.text FROM extracted_sections e JOIN reports r ON r.id = e.report_id
-       WHERE e.review != 'rejected' AND (e.grounded = 1 OR e.review = 'accepted') ORDER BY e.id`,
+       LEFT JOIN extractions x ON x.id = e.extraction_id
+       WHERE (e.extraction_id IS NULL OR x.active = 1)
+         AND e.review != 'rejected' AND (e.grounded = 1 OR e.review = 'accepted') ORDER BY e.id`,
     )
     .all() as Array<{ study_id: number; section: string; text: string }>;
   const out = new Map<number, Map<string, string>>();

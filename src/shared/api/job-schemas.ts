@@ -8,7 +8,9 @@ export const JOB_KINDS = [
   'demo.adapt',
   'dataset.import',
   'evaluation.run',
+  'extraction.run',
   'gradcam.run',
+  'ollama.pull',
   'training.run',
   'training.sweep',
 ] as const;

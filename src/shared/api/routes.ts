@@ -24,6 +24,20 @@ import {
   StartEvaluationInputSchema,
   StartGradCamInputSchema,
 } from './evaluation-schemas';
+import {
+  AgreementRowSchema,
+  ExtractedSentenceSchema,
+  ExtractionCountsSchema,
+  ExtractionDetailSchema,
+  ExtractionListFilterSchema,
+  ExtractionListRowSchema,
+  OllamaHostSchema,
+  OllamaModelNameSchema,
+  OllamaSettingsSchema,
+  OllamaStatusSchema,
+  SentenceReviewSchema,
+  StartExtractionInputSchema,
+} from './extraction-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
 import { RunDetailSchema, RunSummarySchema, SweepRowSchema } from './run-schemas';
 import {
@@ -273,6 +287,77 @@ export const routes = {
     z.object({ projectId: ProjectIdSchema, sweepId: z.number().int().positive() }).strict(),
     z.object({ rows: z.array(SweepRowSchema) }),
     "A sweep's comparison table: each run's test metrics with CIs, trainable parameters and peak memory.",
+  ),
+  'ollama.settings': route(
+    Empty,
+    OllamaSettingsSchema,
+    'The saved Ollama host and model (defaults: 127.0.0.1:11434, qwen3:8b).',
+  ),
+  'ollama.configure': route(
+    z.object({ host: OllamaHostSchema.optional(), model: OllamaModelNameSchema.optional() }).strict(),
+    OllamaSettingsSchema,
+    'Save the Ollama host and the default extraction model.',
+  ),
+  'ollama.status': route(
+    z.object({ host: OllamaHostSchema.nullable().default(null) }).strict(),
+    OllamaStatusSchema,
+    'Is Ollama reachable, which version, which models are installed; never throws for a server that is down.',
+  ),
+  'ollama.pull': route(
+    z.object({ host: OllamaHostSchema.nullable().default(null), model: OllamaModelNameSchema }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    'Download a model into Ollama, in the background, with progress.',
+  ),
+  'extraction.start': route(
+    StartExtractionInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    z.object({ jobId: JobIdSchema }),
+    "Split the project's reports into sections and organ-level text (Ollama or rules), in the background; cached results are reused.",
+  ),
+  'extraction.list': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        filter: ExtractionListFilterSchema.default('all'),
+        limit: z.number().int().min(1).max(1000).default(100),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), counts: ExtractionCountsSchema, rows: z.array(ExtractionListRowSchema) }),
+    "Each report's extraction status: engine, failures, ungrounded sentences waiting for review.",
+  ),
+  'extraction.get': route(
+    z.object({ projectId: ProjectIdSchema, studyId: z.number().int().positive() }).strict(),
+    ExtractionDetailSchema,
+    'One report with its extracted sentences, where each was found in the source, and their review state.',
+  ),
+  'extraction.review': route(
+    z
+      .object({ projectId: ProjectIdSchema, sentenceId: z.number().int().positive(), review: SentenceReviewSchema })
+      .strict(),
+    z.object({ sentences: z.array(ExtractedSentenceSchema) }),
+    'Accept or reject an extracted sentence, and every copy of it in the same extraction (a finding and its organ-level copy); an accepted ungrounded sentence may then be trained on.',
+  ),
+  'extraction.edit': route(
+    z
+      .object({
+        projectId: ProjectIdSchema,
+        studyId: z.number().int().positive(),
+        section: z.string().min(1),
+        text: z.string().max(20_000),
+      })
+      .strict(),
+    ExtractionDetailSchema,
+    "Replace one section's text of a report's current extraction with a person's text (accepted as written).",
+  ),
+  'extraction.agreement': route(
+    z.object({ projectId: ProjectIdSchema }).strict(),
+    z.object({ rows: z.array(AgreementRowSchema) }),
+    'Per dataset: how far the Ollama extraction agrees with the rule-based one.',
+  ),
+  'extraction.export': route(
+    z.object({ projectId: ProjectIdSchema, file: z.string().min(1) }).strict(),
+    z.object({ file: z.string(), records: z.number().int() }),
+    "Write each report's current extraction as JSON Lines (written whole, then renamed into place).",
   ),
 } as const;
 

@@ -211,4 +211,18 @@ describe('training runs', { timeout: 300_000 }, () => {
       expect(row.evaluation?.headline.f1).toBeDefined();
     }
   });
+
+  it('trains on extracted text once the reports are split: anatomy text on odd steps (HCC-Merlin)', async () => {
+    const extraction = await api.invoke('extraction.start', { projectId, engine: 'rules' });
+    await jobResult(api, extraction.jobId);
+    const { jobId } = await api.invoke('runs.start', {
+      projectId,
+      config: { ...QUICK, epochs: 1, method: 'projections', text: 'alternate', name: 'alternate-text' },
+    });
+    await jobResult(api, jobId);
+    const run = await api.invoke('runs.get', { projectId, run: 'alternate-text' });
+    expect(run.status).toBe('succeeded');
+    expect(run.config.text).toBe('alternate');
+    expect(run.epochs).toHaveLength(1);
+  });
 });
