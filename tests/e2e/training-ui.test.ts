@@ -166,8 +166,9 @@ describe('training in the browser', () => {
       .toMatch(new RegExp(`^[1-${LONG_EPOCHS - 2}] / ${LONG_EPOCHS}$`));
     expect(await second.getAttribute('data-status')).toBe('running');
     // The new run was selected when it appeared, and its epochs show while it trains.
+    // (The detail is fetched after the row appears: poll rather than read once.)
     await panel.locator('[data-testid="run-detail"][data-run-id="2"]').waitFor();
-    expect(await detail.getByTestId('epoch-row').count()).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => detail.getByTestId('epoch-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     await job.getByRole('button', { name: 'Cancel' }).click();
     await panel
       .locator('[data-testid="run-row"][data-run-id="2"][data-status="cancelled"]')
