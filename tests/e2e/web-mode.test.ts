@@ -104,6 +104,15 @@ describe('web mode in Chromium', () => {
       await expect(page.getByText(/Page 1 of \d+/).textContent()).resolves.toBe(
         `Page 1 of ${Math.ceil(DEMO_STUDY_COUNT / 25)}`,
       );
+      // Search and filter: one split, then one study by its id.
+      const studiesTable = page.getByTestId('studies-table');
+      await studiesTable.getByLabel('Split').selectOption('val');
+      await expect.poll(() => studiesTable.getByTestId('studies-total').textContent()).toBe('20 studies');
+      expect(await studiesTable.locator('tbody tr td:nth-child(3)').allTextContents()).toEqual(Array(20).fill('val'));
+      const uid = (await studiesTable.locator('tbody tr').nth(3).getAttribute('data-study-uid')) ?? '';
+      await studiesTable.getByLabel('Search studies').fill(uid);
+      await expect.poll(() => studiesTable.getByTestId('studies-total').textContent()).toBe('1 study');
+      expect(await studiesTable.locator('tbody tr').getAttribute('data-study-uid')).toBe(uid);
       await page.screenshot({ path: path.join(ARTIFACTS, 'web-mode-demo-project.png') });
       expect(problems).toEqual([]);
       await page.close();

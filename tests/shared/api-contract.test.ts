@@ -25,6 +25,7 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
   };
   return {
     'app.info': () => ({ name: 'x', version: '1', mode: 'cli', dataDir: '/d', platform: 'linux', nodeVersion: '20' }),
+    'system.doctor': unused,
     'projects.list': () => ({ projects: [summary] }),
     'projects.create': ({ name }) => ({ ...summary, name }),
     'projects.add': unused,

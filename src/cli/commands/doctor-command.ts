@@ -1,27 +1,13 @@
 /** `ctvlm doctor`: which compute backend training would use on this machine, and how to get a faster one. */
-import os from 'node:os';
 import type { Command } from 'commander';
-import { backendAdvice } from '../../main/engine/backends/backend-advice';
-import {
-  BACKEND_NAMES,
-  releaseBackends,
-  selectBackend,
-  type BackendReport,
-} from '../../main/engine/backends/select-backend';
+import type { DoctorReport } from '../../shared/api/doctor-schemas';
+import { buildDoctorReport } from '../../main/engine/backends/doctor-report';
+import { BACKEND_NAMES } from '../../main/engine/backends/select-backend';
 
 import type { Run } from './project-target';
 
 interface DoctorOptions {
   backend?: string;
-}
-
-export interface DoctorReport {
-  node: string;
-  platform: string;
-  cpus: { count: number; model: string };
-  memoryGiB: { total: number; free: number };
-  backends: BackendReport;
-  advice: string[];
 }
 
 export function registerDoctorCommand(program: Command, run: Run): void {
@@ -34,26 +20,11 @@ export function registerDoctorCommand(program: Command, run: Run): void {
     )
     .action((options: DoctorOptions) =>
       run(async (cli) => {
-        let backends: BackendReport;
-        try {
-          backends = await selectBackend({ force: options.backend, probeAll: options.backend === undefined });
-        } finally {
-          await releaseBackends();
-        }
-        const report: DoctorReport = {
-          node: process.versions.node,
-          platform: `${process.platform} ${process.arch}`,
-          cpus: { count: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown' },
-          memoryGiB: { total: gib(os.totalmem()), free: gib(os.freemem()) },
-          backends,
-          advice: backendAdvice(backends),
-        };
+        const report = await buildDoctorReport({ backend: options.backend });
         cli.output.result(report, () => formatDoctor(report));
       }),
     );
 }
-
-const gib = (bytes: number): number => Math.round((bytes / 2 ** 30) * 10) / 10;
 
 export function formatDoctor(report: DoctorReport): string {
   const lines = [
@@ -64,7 +35,7 @@ export function formatDoctor(report: DoctorReport): string {
   for (const candidate of report.backends.candidates) {
     const mark = candidate.name === report.backends.chosen ? '*' : candidate.selfTest?.passed ? '+' : '-';
     const test = candidate.selfTest
-      ? ` self-test ${candidate.selfTest.passed ? 'passed' : 'FAILED'} (max error ${candidate.selfTest.maxAbsError.toExponential(1)}, ${candidate.selfTest.ms.toFixed(0)} ms)`
+      ? ` self-test ${candidate.selfTest.passed ? 'passed' : 'FAILED'} (max error ${candidate.selfTest.maxAbsError?.toExponential(1) ?? 'not a number'}, ${candidate.selfTest.ms.toFixed(0)} ms)`
       : '';
     lines.push(`  ${mark} ${candidate.name.padEnd(10)} ${candidate.reason}${test ? `;${test}` : ''}`);
     if (candidate.device) {

@@ -3,6 +3,7 @@ import type { JobKind } from '../../shared/api/job-schemas';
 import { importDatasetJob } from '../datasets/import-dataset-job';
 import { demoAdaptJob } from '../demo/demo-adapt-job';
 import { buildDemoProjectJob } from '../demo/demo-build-job';
+import { doctorJob } from '../engine/backends/doctor-job';
 import { evaluateJob } from '../evaluation/evaluate-job';
 import { gradCamJob } from '../evaluation/gradcam-job';
 import { extractJob } from '../extraction/extract-job';
@@ -21,6 +22,7 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   'extraction.run': extractJob,
   'gradcam.run': gradCamJob,
   'ollama.pull': ollamaPullJob,
+  'system.doctor': doctorJob,
   'training.run': trainRunJob,
   'training.sweep': trainSweepJob,
 };

@@ -27,6 +27,7 @@ import {
   listAdapterRecords,
   type AdapterRecord,
 } from '../store/repositories/adapter-repository';
+import { getBaseModel } from '../store/repositories/base-model-repository';
 import { PROJECT_FILES_DIR } from '../store/project-schema';
 import { openProject, type Project } from '../store/project-store';
 import { copyAdapterFiles, requireNewOrEmptyFolder } from './adapter-folders';
@@ -165,7 +166,11 @@ function adapterDir(project: Project, record: AdapterRecord): string {
 
 function describe(project: Project, record: AdapterRecord): AdapterRow {
   const config = storedConfig(record);
-  const checkpointSize = checkpointSizeBySha256(project.db, record.baseModelSha256);
+  // The base checkpoint's size: a run's checkpoint with these weights, else the project's base model.
+  const base = getBaseModel(project);
+  const checkpointSize =
+    checkpointSizeBySha256(project.db, record.baseModelSha256) ??
+    (base?.sha256 === record.baseModelSha256 ? base.sizeBytes : null);
   return {
     id: record.id,
     name: record.name,

@@ -5,7 +5,7 @@ import type { ProjectDetail, ProjectSummary, StudyRow } from '../../shared/api/p
 import { AppError, UserError } from '../../shared/errors';
 import type { AppRegistry, RegisteredProject } from '../store/app-registry';
 import { countProjectContents, listDatasets } from '../store/repositories/project-overview';
-import { listStudies } from '../store/repositories/study-repository';
+import { listStudies, type StudyListFilter } from '../store/repositories/study-repository';
 import { createProject, inspectProject, openProject, type Project } from '../store/project-store';
 
 export class ProjectService {
@@ -80,8 +80,8 @@ export class ProjectService {
     });
   }
 
-  studies(projectId: string, limit: number, offset: number): { total: number; studies: StudyRow[] } {
-    return this.withReadOnly(this.resolve(projectId), (project) => listStudies(project.db, limit, offset));
+  studies(projectId: string, filter: StudyListFilter): { total: number; studies: StudyRow[] } {
+    return this.withReadOnly(this.resolve(projectId), (project) => listStudies(project.db, filter));
   }
 
   withReadOnly<T>(registered: RegisteredProject, use: (project: Project) => T): T {

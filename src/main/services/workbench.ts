@@ -62,6 +62,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       platform: `${os.platform()} ${os.arch()}`,
       nodeVersion: process.versions.node,
     }),
+    'system.doctor': ({ backend }) => ({ jobId: jobs.start('system.doctor', { backend }, null).jobId }),
     'projects.list': () => ({ projects: projects.list() }),
     'projects.create': ({ name, directory }) => {
       const summary = projects.create(name, directory);
@@ -79,7 +80,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return { forgotten };
     },
     'projects.get': ({ projectId }) => projects.detail(projectId),
-    'studies.list': ({ projectId, limit, offset }) => projects.studies(projectId, limit, offset),
+    'studies.list': ({ projectId, ...filter }) => projects.studies(projectId, filter),
     'datasets.import': ({ projectId, ...input }) => datasets.startImport(projectId, input),
     'datasets.errors': ({ projectId, datasetId, limit, offset }) =>
       datasets.errors(projectId, datasetId, limit, offset),

@@ -1,6 +1,7 @@
 import { createRouter, createWebHashHistory, type Router } from 'vue-router';
 import ProjectPage from './pages/ProjectPage.vue';
 import ProjectsPage from './pages/ProjectsPage.vue';
+import SettingsPage from './pages/SettingsPage.vue';
 
 export function createWorkbenchRouter(): Router {
   return createRouter({
@@ -8,6 +9,7 @@ export function createWorkbenchRouter(): Router {
     routes: [
       { path: '/', name: 'projects', component: ProjectsPage },
       { path: '/projects/:projectId', name: 'project', component: ProjectPage, props: true },
+      { path: '/settings', name: 'settings', component: SettingsPage },
     ],
   });
 }

@@ -11,6 +11,7 @@ export const JOB_KINDS = [
   'extraction.run',
   'gradcam.run',
   'ollama.pull',
+  'system.doctor',
   'training.run',
   'training.sweep',
 ] as const;

@@ -53,6 +53,10 @@ export const StudyRowSchema = z.object({
   imagePath: z.string(),
   reportExcerpt: z.string(),
   labels: z.record(z.string(), z.number()),
+  /** Its report's extraction: extracted (has a current extraction), failed, or none yet. */
+  extraction: z.enum(['none', 'extracted', 'failed']),
+  /** Sentences of the current extraction not found in the report and not yet reviewed. */
+  needsReview: z.number().int(),
 });
 export type StudyRow = z.infer<typeof StudyRowSchema>;
 

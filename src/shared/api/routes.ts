@@ -10,6 +10,7 @@ import {
   MergeAdapterInputSchema,
   MergedCheckpointSchema,
 } from './adapter-schemas';
+import { DoctorInputSchema } from './doctor-schemas';
 import { ImportDatasetInputSchema, ImportErrorRowSchema } from './dataset-schemas';
 import {
   BaseModelInfoSchema,
@@ -67,6 +68,11 @@ export const routes = {
     }),
     'What is running, where it keeps its data.',
   ),
+  'system.doctor': route(
+    DoctorInputSchema,
+    z.object({ jobId: JobIdSchema }),
+    'Self-test each compute backend in the background; the job returns the doctor report (see doctor-schemas.ts).',
+  ),
   'projects.list': route(
     Empty,
     z.object({ projects: z.array(ProjectSummarySchema) }),
@@ -104,10 +110,19 @@ export const routes = {
         projectId: ProjectIdSchema,
         limit: z.number().int().min(1).max(1000).default(100),
         offset: z.number().int().min(0).default(0),
+        /** Study id, patient id or report text containing this (case-insensitive). */
+        search: z
+          .string()
+          .trim()
+          .max(200)
+          .nullable()
+          .default(null)
+          .transform((value) => value || null),
+        split: z.enum(['train', 'val', 'test']).nullable().default(null),
       })
       .strict(),
     z.object({ total: z.number().int(), studies: z.array(StudyRowSchema) }),
-    'Studies of a project, with a report excerpt and evaluation-only labels.',
+    'Studies of a project (searchable, by split), with a report excerpt, evaluation-only labels and extraction status.',
   ),
   'datasets.import': route(
     ImportDatasetInputSchema.extend({ projectId: ProjectIdSchema }).strict(),

@@ -115,7 +115,7 @@ describe('project store', () => {
     try {
       expect(project.schemaVersion).toBe(LATEST);
       expect(project.meta.name).toBe('Old project');
-      const { studies } = listStudies(project.db, 10, 0);
+      const { studies } = listStudies(project.db, { limit: 10, offset: 0, search: null, split: null });
       expect(studies).toHaveLength(1);
       expect(studies[0]).toMatchObject({ studyUid: 's1', labels: { hcc: 1 }, reportExcerpt: 'FINDINGS: liver mass.' });
       // v2 added import_errors and datasets.manifest_path

@@ -73,19 +73,46 @@ interface StudyDbRow {
   report: string | null;
 }
 
-export function listStudies(
-  db: Database.Database,
-  limit: number,
-  offset: number,
-): { total: number; studies: StudyRow[] } {
-  const total = (db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n;
+export interface StudyListFilter {
+  limit: number;
+  offset: number;
+  /** Matched (case-insensitive, anywhere) against the study id, the patient id and the report. */
+  search: string | null;
+  split: 'train' | 'val' | 'test' | null;
+}
+
+/** A study's report extraction: extracted (a current extraction), failed (only failed attempts) or none. */
+const EXTRACTION_STATUS = `CASE
+  WHEN EXISTS (SELECT 1 FROM extractions x WHERE x.report_id = r.id AND x.active = 1) THEN 'extracted'
+  WHEN EXISTS (SELECT 1 FROM extractions x WHERE x.report_id = r.id AND x.status = 'failed') THEN 'failed'
+  ELSE 'none' END`;
+
+const NEEDS_REVIEW = `(SELECT COUNT(*) FROM extracted_sections e JOIN extractions x ON x.id = e.extraction_id
+  WHERE x.report_id = r.id AND x.active = 1 AND e.grounded = 0 AND e.review = 'pending')`;
+
+export function listStudies(db: Database.Database, filter: StudyListFilter): { total: number; studies: StudyRow[] } {
+  const pattern = filter.search ? `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
+  const where = `WHERE (? IS NULL OR s.split = ?)
+    AND (? IS NULL OR s.study_uid LIKE ? ESCAPE '\\' OR s.patient_id LIKE ? ESCAPE '\\' OR r.text LIKE ? ESCAPE '\\')`;
+  const params = [filter.split, filter.split, pattern, pattern, pattern, pattern];
+  const total = (
+    db
+      .prepare(`SELECT COUNT(*) AS n FROM studies s LEFT JOIN reports r ON r.study_id = s.id ${where}`)
+      .get(...params) as {
+      n: number;
+    }
+  ).n;
   const rows = db
     .prepare(
-      `SELECT s.id, s.study_uid, s.patient_id, s.dataset_id, s.split, s.image_path, s.labels_json, r.text AS report
+      `SELECT s.id, s.study_uid, s.patient_id, s.dataset_id, s.split, s.image_path, s.labels_json, r.text AS report,
+         ${EXTRACTION_STATUS} AS extraction, ${NEEDS_REVIEW} AS needs_review
        FROM studies s LEFT JOIN reports r ON r.study_id = s.id
+       ${where}
        ORDER BY s.id LIMIT ? OFFSET ?`,
     )
-    .all(limit, offset) as StudyDbRow[];
+    .all(...params, filter.limit, filter.offset) as Array<
+    StudyDbRow & { extraction: 'extracted' | 'failed' | 'none'; needs_review: number }
+  >;
   return {
     total,
     studies: rows.map((row) => ({
@@ -97,6 +124,8 @@ export function listStudies(
       imagePath: row.image_path,
       reportExcerpt: excerpt(row.report ?? ''),
       labels: JSON.parse(row.labels_json) as Record<string, number>,
+      extraction: row.report === null ? 'none' : row.extraction,
+      needsReview: row.needs_review,
     })),
   };
 }
