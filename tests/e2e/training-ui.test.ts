@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { RunDetail } from '../../src/shared/api/run-schemas';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJob } from '../helpers/jobs';
 import { writePhantomDataset } from '../helpers/phantom-dataset';
@@ -152,6 +153,50 @@ describe('training in the browser', () => {
       for (const point of points.split(' ')) expect(point).toMatch(/^\d+(\.\d)?,\d+(\.\d)?$/);
     }
     expect(await chart.getAttribute('aria-label')).toMatch(/Train loss \d+\.\d{3} at epoch 2/);
+
+    // The ECharts small multiples under the loss chart: each drawn as SVG, each labelled with the
+    // last epoch's values as the API records them.
+    const projectId = decodeURIComponent(/#\/projects\/([^/?]+)/.exec(page.url())?.[1] ?? '');
+    const runId = (await row.getAttribute('data-run-id')) ?? '';
+    const envelope = await page.evaluate(
+      async ({ projectId, runId, token }) => {
+        const response = await fetch('/api/invoke/runs.get', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify({ projectId, run: runId }),
+        });
+        return (await response.json()) as { ok: boolean; data?: RunDetail };
+      },
+      { projectId, runId, token: /token=([A-Za-z0-9_-]+)/.exec(url)?.[1] ?? '' },
+    );
+    expect(envelope.ok).toBe(true);
+    const lastEpoch = envelope.data?.epochs.at(-1);
+    expect(lastEpoch?.epoch).toBe(EPOCHS);
+    if (!lastEpoch) throw new Error('runs.get returned no epochs');
+    const fixed = (value: number | null, digits = 3): string => (value === null ? '—' : value.toFixed(digits));
+    const small = (value: number): string =>
+      value === 0
+        ? '0'
+        : Math.abs(value) >= 0.01 && Math.abs(value) < 1000
+          ? value.toPrecision(3)
+          : value.toExponential(1);
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    const expectedLabels: Record<string, string> = {
+      'run-chart-validation': `Validation F1 ${fixed(lastEpoch.valF1)}, AUROC ${fixed(lastEpoch.valAuroc)} at epoch ${EPOCHS}; best epoch ${bestEpoch}`,
+      'run-chart-temperature': `Temperature τ ${small(lastEpoch.temperature)} at epoch ${EPOCHS}`,
+      'run-chart-learning-rate': `Learning rate ${small(lastEpoch.learningRate)} at epoch ${EPOCHS}`,
+      'run-chart-throughput': `Throughput ${fixed(lastEpoch.volumesPerSecond, 2)} volumes/s at epoch ${EPOCHS}`,
+      'run-chart-memory': `Peak tensor memory ${mib(lastEpoch.peakTensorBytes)} MiB, peak RSS ${mib(lastEpoch.peakRssBytes)} MiB at epoch ${EPOCHS}`,
+    };
+    for (const [testId, label] of Object.entries(expectedLabels)) {
+      const runChart = detail.getByTestId(testId);
+      await runChart.waitFor();
+      expect(await runChart.getAttribute('aria-label'), testId).toBe(label);
+      await expect.poll(() => runChart.locator('svg path').count(), { message: testId }).toBeGreaterThan(0);
+    }
     await panel.screenshot({ path: path.join(ARTIFACTS, 'training-panel.png') });
 
     // A longer run: followed live, cancelled after its first epoch, resumed from its row.
@@ -188,6 +233,14 @@ describe('training in the browser', () => {
     await expect.poll(() => detail.getByTestId('epoch-row').count()).toBe(LONG_EPOCHS);
     const resumedPoints = (await detail.getByTestId('loss-chart-train').getAttribute('points')) ?? '';
     expect(resumedPoints.split(' ').length).toBe(LONG_EPOCHS);
+    // A finished PEFT run's best checkpoint saved as an adapter from the Adapters panel.
+    const adapters = page.getByTestId('adapters-panel');
+    const fromRun = adapters.getByTestId('adapter-from-run-form');
+    await fromRun.getByTestId('adapter-from-run-run').selectOption('1'); // run 1 is peft-ui
+    await fromRun.getByRole('button', { name: 'Save as adapter' }).click();
+    const savedRow = adapters.locator('[data-testid="adapter-row"][data-adapter-name="peft-ui-best"]');
+    await savedRow.waitFor();
+    expect(await adapters.getByTestId('adapters-notice').textContent()).toBe('Saved adapter peft-ui-best.');
     await page.screenshot({ path: path.join(ARTIFACTS, 'training-page.png'), fullPage: true });
 
     expect(problems).toEqual([]);

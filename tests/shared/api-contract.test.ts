@@ -39,6 +39,7 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'jobs.cancel': unused,
     'adapters.list': unused,
     'adapters.import': unused,
+    'adapters.fromRun': unused,
     'adapters.export': unused,
     'adapters.delete': unused,
     'adapters.merge': unused,

@@ -44,6 +44,20 @@ export function registerAdapterCommands(program: Command, run: Run): void {
     );
 
   adapter
+    .command('from-run')
+    .description("register a LoRA training run's best checkpoint as an adapter (to export, merge or compare it)")
+    .argument('<project>', 'a project folder or id')
+    .argument('<run>', 'a run name or id')
+    .option('--name <name>', 'adapter name (default: <run>-best)')
+    .action((target: string, runName: string, options: { name?: string }) =>
+      run(async (cli) => {
+        const projectId = await resolveProjectId(cli, target);
+        const row = await cli.api.invoke('adapters.fromRun', { projectId, run: runName, name: options.name ?? null });
+        cli.output.result(row, () => `Saved run ${runName} as adapter ${formatAdapter(row)}`);
+      }),
+    );
+
+  adapter
     .command('export')
     .description('copy an adapter out as a PEFT folder (new or empty)')
     .argument('<project>', 'a project folder or id')

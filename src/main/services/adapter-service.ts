@@ -16,7 +16,7 @@ import {
 import { UserError } from '../../shared/errors';
 import { AdapterConfigSchema, type AdapterConfig } from '../engine/io/adapter-config';
 import { mergeAdapterIntoCheckpoint } from '../engine/io/merge-adapter-checkpoint';
-import { ADAPTER_WEIGHTS_FILE, readAdapter } from '../engine/io/peft-adapter';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapter } from '../engine/io/peft-adapter';
 import { sha256File } from '../engine/io/sha256-file';
 import {
   checkpointSizeBySha256,
@@ -28,6 +28,7 @@ import {
   type AdapterRecord,
 } from '../store/repositories/adapter-repository';
 import { getBaseModel } from '../store/repositories/base-model-repository';
+import { findRunCheckpoint } from '../store/repositories/run-checkpoint-repository';
 import { PROJECT_FILES_DIR } from '../store/project-schema';
 import { openProject, type Project } from '../store/project-store';
 import { copyAdapterFiles, requireNewOrEmptyFolder } from './adapter-folders';
@@ -48,50 +49,28 @@ export class AdapterService {
   async import(projectId: string, input: ImportAdapterInput): Promise<AdapterRow> {
     const source = path.resolve(input.folder);
     const name = input.name ?? path.basename(source);
-    const checkedName = AdapterNameSchema.safeParse(name);
-    if (!checkedName.success) {
-      throw new UserError(
-        'INVALID_INPUT',
-        `"${name}" cannot name an adapter: ${checkedName.error.issues[0]?.message ?? 'invalid'}. Give another name with --name.`,
-      );
-    }
-    const adapter = readAdapter(source);
     const project = this.openForWriting(projectId, `importing adapter "${name}"`);
     try {
-      if (findAdapterByName(project.db, name)) {
+      return await register(project, source, name, null);
+    } finally {
+      project.close();
+    }
+  }
+
+  /** Register a LoRA run's best (else last) checkpoint as an adapter of the project, under `name` or "<run>-<tag>". */
+  async fromRun(projectId: string, run: string, name: string | null): Promise<AdapterRow> {
+    const project = this.openForWriting(projectId, `saving run "${run}" as an adapter`);
+    try {
+      const checkpoint = findRunCheckpoint(project.db, run);
+      const source = path.join(project.dir, checkpoint.path);
+      if (!fs.existsSync(path.join(source, ADAPTER_CONFIG_FILE))) {
         throw new UserError(
           'INVALID_INPUT',
-          `The project already has an adapter named "${name}"; choose another name with --name.`,
+          `Run "${checkpoint.runName}" trained whole weights, so its ${checkpoint.tag} checkpoint is a whole model, not an adapter; evaluate it with --run ${checkpoint.runName}.`,
         );
       }
-      const relative = path.posix.join(PROJECT_FILES_DIR, ADAPTERS_DIR, name);
-      const destination = path.join(project.dir, relative);
-      if (fs.existsSync(destination)) {
-        throw new UserError(
-          'INVALID_INPUT',
-          `${destination} already exists but no adapter is registered there (left from an interrupted import or delete?); remove it or choose another name.`,
-        );
-      }
-      try {
-        copyAdapterFiles(source, destination);
-        const copied = readAdapter(destination); // what was copied is what was checked
-        const weights = path.join(destination, ADAPTER_WEIGHTS_FILE);
-        const record = insertAdapterRecord(project.db, {
-          runId: null,
-          name,
-          baseModel: copied.config.base_model_name_or_path,
-          baseModelSha256: copied.config.ctvlm.base_model_sha256,
-          path: relative,
-          sha256: await sha256File(weights),
-          sizeBytes: fs.statSync(weights).size,
-          trainableParams: [...adapter.tensors.values()].reduce((sum, tensor) => sum + tensor.data.length, 0),
-          configJson: JSON.stringify(copied.config),
-        });
-        return describe(project, record);
-      } catch (error) {
-        fs.rmSync(destination, { recursive: true, force: true });
-        throw error;
-      }
+      const wanted = name ?? `${checkpoint.runName}-${checkpoint.tag}`.replace(/[^A-Za-z0-9._-]/g, '-');
+      return await register(project, source, wanted, checkpoint.runId);
     } finally {
       project.close();
     }
@@ -186,6 +165,52 @@ function describe(project: Project, record: AdapterRecord): AdapterRow {
     baseCheckpointSizeBytes: checkpointSize,
     sizeRatio: checkpointSize ? record.sizeBytes / checkpointSize : null,
   };
+}
+
+/** Check a PEFT folder, copy its two files into files/adapters/<name>, register it (with the run it came from). */
+async function register(project: Project, source: string, name: string, runId: number | null): Promise<AdapterRow> {
+  const checkedName = AdapterNameSchema.safeParse(name);
+  if (!checkedName.success) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `"${name}" cannot name an adapter: ${checkedName.error.issues[0]?.message ?? 'invalid'}. Give another name with --name.`,
+    );
+  }
+  const adapter = readAdapter(source);
+  if (findAdapterByName(project.db, name)) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `The project already has an adapter named "${name}"; choose another name with --name.`,
+    );
+  }
+  const relative = path.posix.join(PROJECT_FILES_DIR, ADAPTERS_DIR, name);
+  const destination = path.join(project.dir, relative);
+  if (fs.existsSync(destination)) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `${destination} already exists but no adapter is registered there (left from an interrupted import or delete?); remove it or choose another name.`,
+    );
+  }
+  try {
+    copyAdapterFiles(source, destination);
+    const copied = readAdapter(destination); // what was copied is what was checked
+    const weights = path.join(destination, ADAPTER_WEIGHTS_FILE);
+    const record = insertAdapterRecord(project.db, {
+      runId,
+      name,
+      baseModel: copied.config.base_model_name_or_path,
+      baseModelSha256: copied.config.ctvlm.base_model_sha256,
+      path: relative,
+      sha256: await sha256File(weights),
+      sizeBytes: fs.statSync(weights).size,
+      trainableParams: [...adapter.tensors.values()].reduce((sum, tensor) => sum + tensor.data.length, 0),
+      configJson: JSON.stringify(copied.config),
+    });
+    return describe(project, record);
+  } catch (error) {
+    fs.rmSync(destination, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 function storedConfig(record: AdapterRecord): AdapterConfig {

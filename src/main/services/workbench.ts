@@ -93,6 +93,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       projectsChanged();
       return row;
     },
+    'adapters.fromRun': async ({ projectId, run, name }) => {
+      const row = await adapters.fromRun(projectId, run, name);
+      projectsChanged();
+      return row;
+    },
     'adapters.export': ({ projectId, adapterId, folder }) => adapters.export(projectId, adapterId, folder),
     'adapters.delete': ({ projectId, adapterId }) => {
       const result = adapters.delete(projectId, adapterId);

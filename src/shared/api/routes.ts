@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AdapterIdSchema,
+  AdapterNameSchema,
   AdapterRowSchema,
   ImportAdapterInputSchema,
   MergeAdapterInputSchema,
@@ -172,6 +173,13 @@ export const routes = {
     ImportAdapterInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     AdapterRowSchema,
     'Validate a PEFT adapter folder, copy it into the project and register it.',
+  ),
+  'adapters.fromRun': route(
+    z
+      .object({ projectId: ProjectIdSchema, run: z.string().min(1), name: AdapterNameSchema.nullable().default(null) })
+      .strict(),
+    AdapterRowSchema,
+    "Register a LoRA training run's best (else last) checkpoint as an adapter of the project (default name <run>-best).",
   ),
   'adapters.export': route(
     z.object({ projectId: ProjectIdSchema, adapterId: AdapterIdSchema, folder: z.string().min(1) }).strict(),

@@ -131,6 +131,19 @@ describe('training runs', { timeout: 300_000 }, () => {
       projections: false,
     });
     expect((await waitForJob(api, evaluation.jobId)).status).toBe('succeeded');
+
+    // The run's best checkpoint becomes an adapter of the project: listed, exportable, mergeable.
+    const saved = await api.invoke('adapters.fromRun', { projectId, run: 'peft-quick' });
+    expect(saved).toMatchObject({ name: 'peft-quick-best', runId: result.runId });
+    expect(saved.trainableParams).toBeGreaterThan(0);
+    expect(saved.sizeRatio).toBeGreaterThan(0); // against the project's base model
+    expect(saved.sizeRatio).toBeLessThan(1);
+    expect(fs.readdirSync(path.join(projectPath, 'files', 'adapters', 'peft-quick-best')).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+    ]);
+    const again = await api.invoke('adapters.fromRun', { projectId, run: 'peft-quick' }).catch((e: unknown) => e);
+    expect((again as AppError).message).toMatch(/already has an adapter named "peft-quick-best"/);
   });
 
   it('evaluates a supervised linear-probe baseline, labelled as using labels, only on held-out splits', async () => {
@@ -171,6 +184,10 @@ describe('training runs', { timeout: 300_000 }, () => {
     const last = run.checkpoints.find((checkpoint) => checkpoint.tag === 'last')!;
     expect(fs.readdirSync(path.join(projectPath, last.path))).toEqual(
       expect.arrayContaining(['model.safetensors', 'config.json', 'trainer-state.json']),
+    );
+    const notAdapter = await api.invoke('adapters.fromRun', { projectId, run: 'full-quick' }).catch((e: unknown) => e);
+    expect((notAdapter as AppError).message).toMatch(
+      /trained whole weights.*not an adapter; evaluate it with --run full-quick/,
     );
   });
 
