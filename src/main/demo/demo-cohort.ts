@@ -37,6 +37,7 @@ import {
 } from '../phantoms';
 import type { LiverMassFinding } from '../phantoms/abdomen-plan-types';
 import type { Preset } from '../volumes/preset-schema';
+import { TINY_PRESET } from '../volumes/presets';
 
 export type DemoSite = ScannerName;
 
@@ -50,14 +51,10 @@ export const DEMO_MODEL_ID = 'ctvlm-tiny-demo';
  * liver, a washed-out mass and an enhancing one are all far apart in [0, 1].
  */
 export const DEMO_PRESET: Preset = {
+  ...TINY_PRESET,
   name: 'demo-soft-tissue',
   description: 'CT-VLM demo: 6x6x10 mm, abdominal soft-tissue window HU [-160,240] to [0,1], 64x64x32.',
-  orientation: 'RAS',
-  spacing: { mm: [6, 6, 10], grid: 'monai-spacing' },
-  interpolation: 'trilinear',
-  intensity: { huWindow: [-160, 240], outputRange: [0, 1], clip: 'after-resampling' },
-  output: { size: [64, 64, 32], padValue: 0 },
-  layout: { shape: [1, 32, 64, 64], axes: 'CZYX' },
+  intensity: { ...TINY_PRESET.intensity, huWindow: [-160, 240] },
 };
 
 export interface DemoCohortSpec {

@@ -16,11 +16,16 @@ export async function ollamaPullJob(input: unknown, context: JobContext): Promis
   let last = '';
   // Progress over all layers: each layer reports its own byte counts under its digest.
   const layers = new Map<string, { completed: number; total: number }>();
+  let done = 0;
+  let all = 0;
   await connection.pull(model, ({ status, digest, completed, total }) => {
     last = status;
-    if (digest && total > 0) layers.set(digest, { completed, total });
-    const sum = (key: 'completed' | 'total'): number => [...layers.values()].reduce((s, layer) => s + layer[key], 0);
-    const [done, all] = [sum('completed'), sum('total')];
+    if (digest && total > 0) {
+      const previous = layers.get(digest) ?? { completed: 0, total: 0 };
+      done += completed - previous.completed;
+      all += total - previous.total;
+      layers.set(digest, { completed, total });
+    }
     context.progress(
       done,
       all,
@@ -32,8 +37,7 @@ export async function ollamaPullJob(input: unknown, context: JobContext): Promis
       'OLLAMA_FAILED',
       `Ollama at ${host} ended the pull of ${model} without success (last status: ${last || 'none'}).`,
     );
-  const bytes = [...layers.values()].reduce((sum, layer) => sum + layer.total, 0);
-  context.progress(bytes, bytes, `${model}: installed`);
+  context.progress(all, all, `${model}: installed`);
   return { model, host };
 }
 

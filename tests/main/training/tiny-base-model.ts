@@ -1,6 +1,7 @@
 /** A tiny CT-VLM base model (random, BatchNorm calibrated) and a 32x32x16 preset for fast training tests. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEMO_PRESET } from '../../../src/main/demo/demo-cohort';
 import { saveCheckpoint } from '../../../src/main/engine/io/model-checkpoint';
 import { CtVlm } from '../../../src/main/engine/models/ctvlm/ct-vlm';
 import { TINY_CTVLM } from '../../../src/main/engine/models/ctvlm/ctvlm-config';
@@ -9,13 +10,12 @@ import { REPO_ROOT } from '../../helpers/paths';
 
 export const DEMO_TOKENIZER = path.join(REPO_ROOT, 'resources', 'tokenizers', 'demo-wordpiece');
 
+/** The demo preset at half its resolution (same field of view). */
 export const TEST_PRESET: Preset = {
+  ...DEMO_PRESET,
   name: 'test-32',
   description: 'Training tests: 12x12x20 mm, soft tissue window, 32x32x16.',
-  orientation: 'RAS',
   spacing: { mm: [12, 12, 20], grid: 'monai-spacing' },
-  interpolation: 'trilinear',
-  intensity: { huWindow: [-160, 240], outputRange: [0, 1], clip: 'after-resampling' },
   output: { size: [32, 32, 16], padValue: 0 },
   layout: { shape: [1, 16, 32, 32], axes: 'CZYX' },
 };

@@ -166,6 +166,9 @@ const FILTERS = {
   none: 'status IS NULL',
 } as const;
 
+/** Which count is each filter's total. */
+const FILTER_TOTALS = { all: 'reports', 'needs-review': 'needsReview', failed: 'failed', none: 'none' } as const;
+
 export function listExtractions(
   db: Database.Database,
   filter: keyof typeof FILTERS,
@@ -187,7 +190,7 @@ export function listExtractions(
     )
     .get() as { reports: number; extracted: number; failed: number; none: number; needsReview: number };
   const where = FILTERS[filter];
-  const total = (db.prepare(`${LIST_SQL} SELECT COUNT(*) AS n FROM listed WHERE ${where}`).get() as { n: number }).n;
+  const total = counts[FILTER_TOTALS[filter]];
   const rows = db
     .prepare(`${LIST_SQL} SELECT * FROM listed WHERE ${where} ORDER BY studyId LIMIT ? OFFSET ?`)
     .all(limit, offset) as ListSqlRow[];

@@ -18,7 +18,11 @@ export interface ComparedReport {
 
 export function extractionAgreement(reports: readonly ComparedReport[]): AgreementRow[] {
   const byDataset = new Map<number, ComparedReport[]>();
-  for (const report of reports) byDataset.set(report.datasetId, [...(byDataset.get(report.datasetId) ?? []), report]);
+  for (const report of reports) {
+    const group = byDataset.get(report.datasetId);
+    if (group) group.push(report);
+    else byDataset.set(report.datasetId, [report]);
+  }
   return [...byDataset.values()].map((group) => {
     const first = group[0]!;
     const rules = group.map((report) => extractWithRules(report.report));
@@ -55,10 +59,10 @@ export function tokenF1(a: string, b: string): number {
   for (const token of right) counts.set(token, (counts.get(token) ?? 0) + 1);
   let common = 0;
   for (const token of left) {
-    const left = counts.get(token) ?? 0;
-    if (left > 0) {
+    const remaining = counts.get(token) ?? 0;
+    if (remaining > 0) {
       common += 1;
-      counts.set(token, left - 1);
+      counts.set(token, remaining - 1);
     }
   }
   if (common === 0) return 0;

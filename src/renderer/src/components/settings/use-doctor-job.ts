@@ -5,8 +5,9 @@
  */
 import { onMounted, ref, type Ref } from 'vue';
 import { DoctorReportSchema, type ComputeBackendName, type DoctorReport } from '@shared/api/doctor-schemas';
-import type { JobFinished, JobInfo, JobProgress } from '@shared/api/job-schemas';
+import type { JobFinished, JobProgress } from '@shared/api/job-schemas';
 import { messageOf, useApi, useApiEvent } from '../../composables/use-api';
+import { progressOf, startingProgress } from '../job-progress';
 
 type Outcome = Pick<JobFinished, 'jobId' | 'status' | 'error' | 'result'>;
 
@@ -92,18 +93,5 @@ export function useDoctorJob(): DoctorJob {
 }
 
 function waiting(jobId: string): JobProgress {
-  return {
-    jobId,
-    kind: 'system.doctor',
-    projectId: null,
-    done: 0,
-    total: 1,
-    etaSeconds: null,
-    message: 'Testing compute backends…',
-  };
-}
-
-function progressOf(info: JobInfo): JobProgress {
-  const { jobId, kind, projectId, done, total, etaSeconds, message } = info;
-  return { jobId, kind, projectId, done, total, etaSeconds, message };
+  return startingProgress(jobId, 'system.doctor', null, 'Testing compute backends…');
 }
