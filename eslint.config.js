@@ -217,6 +217,8 @@ export default defineConfig([
       'bench/results/',
       'resources/**/*.nii.gz',
       '.ci/',
+      '.gpubench/',
+      '.gl/',
     ],
     'ctvlm/ignores',
   ),

@@ -12,11 +12,29 @@ export const rendererConfig: UserConfig = {
   resolve: {
     alias: { '@shared': fromRoot('./src/shared') },
   },
+  optimizeDeps: {
+    // cornerstone3D (stack-notes): its DICOM loader's codecs break pre-bundling; dicom-parser is CommonJS.
+    exclude: ['@cornerstonejs/dicom-image-loader'],
+    include: ['dicom-parser'],
+  },
   build: {
     outDir: fromRoot('./out/renderer'),
     emptyOutDir: true,
     target: 'chrome120',
     reportCompressedSize: false,
+    // The viewer is a lazily loaded route of its own; cornerstone3D and vtk.js are large.
+    chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // cornerstone's core and tools in ONE chunk: split apart, a production build initialises
+            // them in the wrong order (stack-notes). The NIfTI loader imports core, so it joins them.
+            { name: 'cornerstone', test: /node_modules[\\/]@cornerstonejs[\\/](core|tools|nifti-volume-loader)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   worker: { format: 'es' },
 };

@@ -5,9 +5,11 @@
 import { print, save, type Measurement } from './bench-utils';
 import { runAugmentBench } from './augment.bench';
 import { runBackendsBench } from './backends.bench';
+import { runCheckpointReadBench } from './checkpoint-read.bench';
 import { runEvalBench } from './eval.bench';
 import { runExtractionBench } from './extraction.bench';
 import { runFoundationBench } from './foundation.bench';
+import { gpuBenchOptionsFromEnv, runGpuBench } from './gpu/gpu.bench';
 import { runPhantomsBench } from './phantoms.bench';
 import { runTrainRunBench } from './train-run.bench';
 import { runTrainStepBench } from './train-step.bench';
@@ -28,6 +30,14 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
     run: runExtractionBench,
   },
   eval: { title: 'Zero-shot evaluation: metrics, retrieval, projections, Grad-CAM', run: runEvalBench },
+  'checkpoint-read': {
+    title: 'Reading a PyTorch checkpoint (restricted unpickler, streamed)',
+    run: runCheckpointReadBench,
+  },
+  gpu: {
+    title: 'GPU training step: engine backends vs PyTorch, tiny/mid/Merlin-size (issue 10)',
+    run: () => runGpuBench(gpuBenchOptionsFromEnv()),
+  },
 };
 
 const wanted = process.argv.slice(2);

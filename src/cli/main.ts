@@ -6,6 +6,7 @@ import { reportError } from './cli-output';
 import { registerAdapterCommands } from './commands/adapter-commands';
 import { registerDemoCommand } from './commands/demo-command';
 import { registerDoctorCommand } from './commands/doctor-command';
+import { registerEmbedCommand } from './commands/embed-command';
 import { registerEvalCommands } from './commands/eval-commands';
 import { registerExtractCommands } from './commands/extract-commands';
 import { registerImportCommand } from './commands/import-command';
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerPreprocessCommand(program, run);
   registerAdapterCommands(program, run);
   registerModelCommands(program, run);
+  registerEmbedCommand(program, run);
   registerEvalCommands(program, run);
   registerExtractCommands(program, run);
   registerTrainCommands(program, run);

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   // environment
   'ELECTRON_UNAVAILABLE',
   'IO_ERROR',
+  'FILE_NOT_FOUND',
   // a defect in this program
   'INTERNAL',
 ] as const;

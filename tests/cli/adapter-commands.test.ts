@@ -16,7 +16,7 @@ describe('ctvlm adapter', () => {
     await tf.setBackend('cpu');
   });
 
-  it('imports, lists, exports, merges and deletes adapters, as JSON', async () => {
+  it('imports, lists, exports, merges, activates and deletes adapters, as JSON', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'data');
     const model = new CtVlm(TEST_MODEL);
@@ -54,6 +54,22 @@ describe('ctvlm adapter', () => {
     );
     expect(merged.code, merged.stderr).toBe(0);
     expect(JSON.parse(merged.stdout)).toMatchObject({ path: path.join(dir, 'm'), modelId: 'tiny-base+liver' });
+
+    // Activate by name, then clear with --none; the list marks the active one.
+    const activated = await cli('adapter', 'activate', project, 'liver');
+    expect(activated.code, activated.stderr).toBe(0);
+    expect(JSON.parse(activated.stdout)).toMatchObject({ active: { id: row.id, name: 'liver', active: true } });
+    const text = await ctvlm(['--data-dir', dataDir, 'adapter', 'list', project]);
+    expect(text.stdout).toMatch(new RegExp(`^${row.id}  liver \\(active\\)  r=2`, 'm'));
+    const none = await cli('adapter', 'activate', project, '--none');
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ active: null, adapters: [{ id: row.id, active: false }] });
+    const unknown = await cli('adapter', 'activate', project, 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no adapter named "nope"');
+    const both = await cli('adapter', 'activate', project, 'liver', '--none');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('Give an adapter or --none, not both');
 
     const deleted = await cli('adapter', 'delete', project, String(row.id));
     expect(deleted.code, deleted.stderr).toBe(0);

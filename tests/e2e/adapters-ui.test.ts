@@ -6,12 +6,13 @@
  * imported again from the form (as "liver-lora"), its row shows its
  * trainable parameters, size and size against the base checkpoint; it is exported in PEFT format (a
  * second export into the now non-empty folder is refused with the server's message), merged into a
- * standalone checkpoint, and deleted after a confirmation (a first Cancel keeps it).
+ * standalone checkpoint, activated (the badge moves between rows; the evaluation form defaults to the
+ * active adapter) and deleted after a confirmation (a first Cancel keeps it; the active mark goes with it).
  * The screenshot is kept in test-results/adapters-panel.png.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { saveAdapter } from '../../src/main/engine/io/adapter-files';
 import { loadCheckpoint } from '../../src/main/engine/io/model-checkpoint';
@@ -23,6 +24,7 @@ import { writePhantomDataset } from '../helpers/phantom-dataset';
 import { tempDir } from '../helpers/temp-dir';
 import {
   ARTIFACTS,
+  errorBanners,
   launchChromium,
   openPage as openBrowserPage,
   startWebServer,
@@ -44,12 +46,6 @@ afterAll(async () => {
 });
 
 afterEach(stopWebServers);
-
-/** The error banners' text, to say what broke when an assertion fails. */
-async function banners(page: Page): Promise<string> {
-  const texts = await page.locator('.error-banner').allTextContents();
-  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
-}
 
 /** A PEFT adapter folder on the tiny base model: LoRA (rank 8) on the text encoder's attention. */
 async function writeAdapter(
@@ -122,7 +118,7 @@ describe('adapters in the browser', () => {
     await importForm.getByRole('button', { name: 'Import adapter' }).click();
     const row = panel.locator('[data-testid="adapter-row"][data-adapter-name="liver-lora"]');
     await row.or(panel.locator('.error-banner')).first().waitFor();
-    expect(await row.count(), await banners(page)).toBe(1);
+    expect(await row.count(), await errorBanners(page)).toBe(1);
     expect(await panel.getByTestId('adapters-notice').textContent()).toContain('Imported adapter liver-lora');
     expect(await row.getAttribute('data-adapter-id')).toMatch(/^\d+$/);
     expect(await row.getByTestId('adapter-name').textContent()).toMatch(/^\s*liver-lora\s+rank 8, α 16\s*$/);
@@ -149,7 +145,7 @@ describe('adapters in the browser', () => {
     await exportForm.getByRole('button', { name: 'Export', exact: true }).click();
     const exportResult = exportForm.getByTestId('adapter-export-result');
     await exportResult.or(exportForm.locator('.error-banner')).first().waitFor();
-    expect(await exportResult.textContent(), await banners(page)).toContain(exported);
+    expect(await exportResult.textContent(), await errorBanners(page)).toContain(exported);
     for (const file of [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE]) {
       expect(
         fs.readFileSync(path.join(exported, file)).equals(fs.readFileSync(path.join(adapterFolder, file))),
@@ -176,13 +172,41 @@ describe('adapters in the browser', () => {
     await mergeForm.getByRole('button', { name: 'Merge', exact: true }).click();
     const mergeResult = mergeForm.getByTestId('adapter-merge-result');
     await mergeResult.or(mergeForm.locator('.error-banner')).first().waitFor({ timeout: 30_000 });
-    expect(await mergeResult.textContent(), await banners(page)).toContain('ctvlm-tiny-test+liver-lora');
+    expect(await mergeResult.textContent(), await errorBanners(page)).toContain('ctvlm-tiny-test+liver-lora');
     expect(await mergeResult.textContent()).toContain(merged);
     for (const file of ['config.json', 'model.safetensors'])
       expect(fs.existsSync(path.join(merged, file)), file).toBe(true);
     await panel.screenshot({ path: path.join(ARTIFACTS, 'adapters-panel.png') });
 
-    // Delete: the first click asks; Cancel keeps the adapter, Confirm removes it.
+    // Activate: the row gets the "active" badge, the evaluation form defaults to it, and only one
+    // adapter is active at a time.
+    const evaluatedActivate = evaluatedRow.getByTestId('adapter-activate');
+    const modelChoice = page.getByTestId('evaluation-form').getByTestId('evaluation-model');
+    await modelChoice.waitFor();
+    await expect.poll(() => modelChoice.locator('option').count()).toBe(3); // base and both adapters
+    expect(await modelChoice.inputValue()).toBe('base');
+    expect(await row.getByTestId('adapter-active-badge').count()).toBe(0);
+    await evaluatedActivate.click();
+    await evaluatedRow
+      .locator('[data-testid="adapter-active-badge"]')
+      .or(panel.locator('.error-banner'))
+      .first()
+      .waitFor();
+    expect(await evaluatedRow.getAttribute('data-active'), await errorBanners(page)).toBe('true');
+    expect(await evaluatedActivate.textContent()).toContain('Deactivate');
+    await expect.poll(() => modelChoice.inputValue()).toBe('evaluated-lora');
+    await row.getByTestId('adapter-activate').click();
+    await row.locator('[data-testid="adapter-active-badge"]').waitFor();
+    expect(await row.getByTestId('adapter-active-badge').textContent()).toBe('active');
+    expect(await row.getAttribute('data-active')).toBe('true');
+    expect(await evaluatedRow.getAttribute('data-active')).toBe('false');
+    expect(await evaluatedRow.getByTestId('adapter-active-badge').count()).toBe(0);
+    expect(await panel.getByTestId('adapters-notice').textContent()).toContain('liver-lora is now the active adapter');
+    await expect.poll(() => modelChoice.inputValue()).toBe('liver-lora');
+    await panel.getByTestId('adapters-table').screenshot({ path: path.join(ARTIFACTS, 'adapters-active.png') });
+
+    // Delete: the first click asks; Cancel keeps the adapter, Confirm removes it (and with it the
+    // active mark: the form goes back to the base model).
     await row.getByTestId('adapter-delete').click();
     const confirm = row.getByTestId('adapter-delete-confirm');
     expect(await confirm.textContent()).toContain('Delete liver-lora?');
@@ -197,9 +221,11 @@ describe('adapters in the browser', () => {
       .or(panel.locator('.error-banner'))
       .first()
       .waitFor();
-    expect(await row.count(), await banners(page)).toBe(0);
+    expect(await row.count(), await errorBanners(page)).toBe(0);
     expect(await panel.getByTestId('adapter-row').count()).toBe(1);
     expect(await panel.getByTestId('adapters-notice').textContent()).toContain('Deleted adapter liver-lora');
+    await expect.poll(() => modelChoice.inputValue()).toBe('base');
+    expect(await panel.getByTestId('adapter-active-badge').count()).toBe(0);
     expect(problems).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'adapters-page.png'), fullPage: true });
     await page.close();
@@ -207,7 +233,7 @@ describe('adapters in the browser', () => {
 
     await withApiClient(async (api) => {
       const left = (await api.invoke('adapters.list', { projectId })).adapters;
-      expect(left.map((adapter) => adapter.name)).toEqual(['evaluated-lora']);
+      expect(left.map((adapter) => [adapter.name, adapter.active])).toEqual([['evaluated-lora', false]]);
     }, dataDir);
   });
 });

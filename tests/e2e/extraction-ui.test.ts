@@ -11,7 +11,7 @@
  * Screenshots are kept in test-results/extraction-*.png.
  */
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writePhantomReport } from '../../src/main/phantoms';
 import type { RouteInput, RouteName, RouteOutput } from '../../src/shared/api/routes';
@@ -23,6 +23,7 @@ import { writePhantomDataset } from '../helpers/phantom-dataset';
 import { tempDir } from '../helpers/temp-dir';
 import {
   ARTIFACTS,
+  errorBanners,
   launchChromium,
   openPage as openBrowserPage,
   startWebServer,
@@ -48,12 +49,6 @@ afterAll(async () => {
 });
 
 afterEach(stopWebServers);
-
-/** The error banners' text, to say what broke when an assertion fails. */
-async function banners(page: Page): Promise<string> {
-  const texts = await page.locator('.error-banner').allTextContents();
-  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
-}
 
 /** A route of the running server, over HTTP with the page's token, as the browser calls it. */
 function httpApi(url: string) {
@@ -146,7 +141,7 @@ describe('report extraction in the browser', () => {
       await form.getByRole('button', { name: 'Start extraction' }).click();
       await waitForSummaryOrError(panel, 'ollama');
       const summary = panel.getByTestId('extraction-summary');
-      expect(await summary.count(), await banners(page)).toBe(1);
+      expect(await summary.count(), await errorBanners(page)).toBe(1);
       expect(await summary.locator('[data-summary="extracted"]').textContent()).toBe(String(STUDIES));
       expect(await summary.locator('[data-summary="failed"]').textContent()).toBe('0');
       expect(Number(await summary.locator('[data-summary="ungrounded"]').textContent())).toBeGreaterThanOrEqual(1);
@@ -243,7 +238,7 @@ describe('report extraction in the browser', () => {
       expect(await pull.getByRole('progressbar').count()).toBe(1);
       expect(await pull.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
       await card.locator('[data-testid="ollama-model-row"][data-model="qwen3:4b"]').waitFor({ timeout: 30_000 });
-      expect(ollama.installed.has('qwen3:4b'), await banners(page)).toBe(true);
+      expect(ollama.installed.has('qwen3:4b'), await errorBanners(page)).toBe(true);
       expect(await pull.count()).toBe(0);
       expect(await refused.count()).toBe(0);
       expect(await card.getByTestId('ollama-model-missing').count()).toBe(0);
@@ -261,7 +256,7 @@ describe('report extraction in the browser', () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'extraction-unreachable.png'), fullPage: true });
       await refused.getByRole('button', { name: 'Use the rule-based extractor' }).click();
       await waitForSummaryOrError(panel, 'rules');
-      expect(await summary.getAttribute('data-engine'), await banners(page)).toBe('rules');
+      expect(await summary.getAttribute('data-engine'), await errorBanners(page)).toBe('rules');
       expect(await summary.locator('[data-summary="failed"]').textContent()).toBe('0');
       expect(Number(await summary.locator('[data-summary="extracted"]').textContent())).toBe(STUDIES);
       expect(await refused.count()).toBe(0);

@@ -7,11 +7,18 @@
  * Screenshot: test-results/settings-page.png.
  */
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama } from '../helpers/fake-ollama-server';
 import { tempDir } from '../helpers/temp-dir';
-import { ARTIFACTS, launchChromium, openPage, startWebServer, stopWebServers } from '../helpers/web-mode-browser';
+import {
+  ARTIFACTS,
+  errorBanners,
+  launchChromium,
+  openPage,
+  startWebServer,
+  stopWebServers,
+} from '../helpers/web-mode-browser';
 
 const REMOTE_HOST = 'http://10.1.2.3:11434';
 
@@ -26,12 +33,6 @@ afterAll(async () => {
 });
 
 afterEach(stopWebServers);
-
-/** The error banners' text, to say what broke when an assertion fails. */
-async function banners(scope: Page | Locator): Promise<string> {
-  const texts = await scope.locator('.error-banner').allTextContents();
-  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
-}
 
 describe('settings in the browser', () => {
   it('shows the data folder, runs the doctor, and saves and checks the Ollama host', async () => {
@@ -58,7 +59,7 @@ describe('settings in the browser', () => {
         .or(compute.locator('.error-banner'))
         .first()
         .waitFor({ timeout: 90_000 });
-      expect(await compute.getByTestId('doctor-report').count(), await banners(compute)).toBe(1);
+      expect(await compute.getByTestId('doctor-report').count(), await errorBanners(compute)).toBe(1);
       const rows = compute.getByTestId('doctor-backend-row');
       const names = await Promise.all((await rows.all()).map((row) => row.getAttribute('data-backend')));
       expect(names).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
@@ -92,7 +93,7 @@ describe('settings in the browser', () => {
       await card.getByRole('button', { name: 'Check' }).click();
       const status = card.getByTestId('settings-ollama-status');
       await status.waitFor();
-      expect(await status.getAttribute('data-reachable'), await banners(card)).toBe('true');
+      expect(await status.getAttribute('data-reachable'), await errorBanners(card)).toBe('true');
       expect(await card.getByTestId('settings-ollama-version').textContent()).toBe('0.12.6');
       await page.screenshot({ path: path.join(ARTIFACTS, 'settings-page.png'), fullPage: true });
 

@@ -8,7 +8,7 @@
  * Screenshots are kept in test-results/training-*.png.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunDetail } from '../../src/shared/api/run-schemas';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJob } from '../helpers/jobs';
@@ -16,6 +16,7 @@ import { writePhantomDataset } from '../helpers/phantom-dataset';
 import { tempDir } from '../helpers/temp-dir';
 import {
   ARTIFACTS,
+  errorBanners,
   launchChromium,
   openPage as openBrowserPage,
   startWebServer,
@@ -39,12 +40,6 @@ afterAll(async () => {
 });
 
 afterEach(stopWebServers);
-
-/** The error banners' text, to say what broke when an assertion fails. */
-async function banners(page: Page): Promise<string> {
-  const texts = await page.locator('.error-banner').allTextContents();
-  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
-}
 
 describe('training in the browser', () => {
   it('starts a PEFT run from the form, follows it to the end and shows its epochs and loss chart', async () => {
@@ -103,7 +98,7 @@ describe('training in the browser', () => {
     // Its progress: a bar with the epoch, step and loss, and a Cancel button.
     const job = panel.getByTestId('training-job');
     await job.or(form.locator('.error-banner')).first().waitFor({ timeout: 30_000 });
-    expect(await job.count(), await banners(page)).toBe(1);
+    expect(await job.count(), await errorBanners(page)).toBe(1);
     expect(await job.getByRole('progressbar').count()).toBe(1);
     expect(await job.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
     const message = job.getByTestId('training-job-message');
@@ -119,7 +114,7 @@ describe('training in the browser', () => {
       .or(panel.locator('.error-banner'))
       .first()
       .waitFor({ timeout: 90_000 });
-    expect(await row.getAttribute('data-status'), await banners(page)).toBe('succeeded');
+    expect(await row.getAttribute('data-status'), await errorBanners(page)).toBe('succeeded');
     expect(await row.getByTestId('run-name').textContent()).toBe('peft-ui');
     expect(await row.getByTestId('run-status').textContent()).toBe('succeeded');
     expect(await row.getByTestId('run-epochs').textContent()).toBe(`${EPOCHS} / ${EPOCHS}`);
@@ -189,7 +184,12 @@ describe('training in the browser', () => {
       'run-chart-temperature': `Temperature τ ${small(lastEpoch.temperature)} at epoch ${EPOCHS}`,
       'run-chart-learning-rate': `Learning rate ${small(lastEpoch.learningRate)} at epoch ${EPOCHS}`,
       'run-chart-throughput': `Throughput ${fixed(lastEpoch.volumesPerSecond, 2)} volumes/s at epoch ${EPOCHS}`,
-      'run-chart-memory': `Peak tensor memory ${mib(lastEpoch.peakTensorBytes)} MiB, peak RSS ${mib(lastEpoch.peakRssBytes)} MiB at epoch ${EPOCHS}`,
+      'run-chart-memory':
+        `Peak tensor memory ${mib(lastEpoch.peakTensorBytes)} MiB, peak RSS ${mib(lastEpoch.peakRssBytes)} MiB` +
+        (lastEpoch.peakGpuBytes === null
+          ? ''
+          : `, peak GPU memory (${lastEpoch.backend}) ${mib(lastEpoch.peakGpuBytes)} MiB`) +
+        ` at epoch ${EPOCHS}`,
     };
     for (const [testId, label] of Object.entries(expectedLabels)) {
       const runChart = detail.getByTestId(testId);
@@ -197,6 +197,23 @@ describe('training in the browser', () => {
       expect(await runChart.getAttribute('aria-label'), testId).toBe(label);
       await expect.poll(() => runChart.locator('svg path').count(), { message: testId }).toBeGreaterThan(0);
     }
+    // GPU memory: recorded on a GPU backend (webgpu), with the backend in the legend; — and no GPU
+    // series on cpu or wasm.
+    expect(lastEpoch.backend).toMatch(/^(tensorflow|webgpu|wasm|cpu)$/);
+    const memoryTexts = (await detail.getByTestId('run-chart-memory').locator('svg text').allTextContents()).join('|');
+    const gpuCell = epochRows.nth(EPOCHS - 1).getByTestId('epoch-gpu');
+    if (lastEpoch.peakGpuBytes === null) {
+      expect(lastEpoch.backend).not.toBe('webgpu');
+      expect(memoryTexts).not.toContain('GPU');
+      expect(await gpuCell.textContent()).toBe('—');
+    } else {
+      expect(lastEpoch.backend).toBe('webgpu');
+      expect(lastEpoch.peakGpuBytes).toBeGreaterThan(0);
+      expect(memoryTexts).toContain(`GPU (${lastEpoch.backend})`);
+      expect(await gpuCell.textContent()).toBe(mib(lastEpoch.peakGpuBytes));
+    }
+    // Not running: no time left shown.
+    expect(await detail.getByTestId('run-eta').count()).toBe(0);
     await panel.screenshot({ path: path.join(ARTIFACTS, 'training-panel.png') });
 
     // A longer run: followed live, cancelled after its first epoch, resumed from its row.
@@ -214,11 +231,20 @@ describe('training in the browser', () => {
     // (The detail is fetched after the row appears: poll rather than read once.)
     await panel.locator('[data-testid="run-detail"][data-run-id="2"]').waitFor();
     await expect.poll(() => detail.getByTestId('epoch-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    // While it trains: the time left, from the epochs done and the job's progress.
+    await expect
+      .poll(async () =>
+        (await detail.getByTestId('run-eta').count()) ? await detail.getByTestId('run-eta').textContent() : '',
+      )
+      .toMatch(
+        new RegExp(`^\\s*about \\d+(s| min) left \\([1-${LONG_EPOCHS - 1}] of ${LONG_EPOCHS} epochs done\\)\\s*$`),
+      );
     await job.getByRole('button', { name: 'Cancel' }).click();
     await panel
       .locator('[data-testid="run-row"][data-run-id="2"][data-status="cancelled"]')
       .waitFor({ timeout: 30_000 });
     expect(await panel.getByTestId('training-notice').textContent()).toMatch(/cancelled/);
+    await expect.poll(() => detail.getByTestId('run-eta').count()).toBe(0);
     const done = Number(((await second.getByTestId('run-epochs').textContent()) ?? '').split(' / ')[0]);
     expect(done).toBeLessThan(LONG_EPOCHS);
     await panel.screenshot({ path: path.join(ARTIFACTS, 'training-cancelled.png') });
@@ -228,7 +254,7 @@ describe('training in the browser', () => {
       .or(panel.locator('.error-banner'))
       .first()
       .waitFor({ timeout: 90_000 });
-    expect(await second.getAttribute('data-status'), await banners(page)).toBe('succeeded');
+    expect(await second.getAttribute('data-status'), await errorBanners(page)).toBe('succeeded');
     expect(await second.getByTestId('run-epochs').textContent()).toBe(`${LONG_EPOCHS} / ${LONG_EPOCHS}`);
     await expect.poll(() => detail.getByTestId('epoch-row').count()).toBe(LONG_EPOCHS);
     const resumedPoints = (await detail.getByTestId('loss-chart-train').getAttribute('points')) ?? '';

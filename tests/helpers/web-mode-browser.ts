@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { stopProcess, waitForLine } from './child-process';
 import { CLI_BIN, REPO_ROOT } from './paths';
 
@@ -14,8 +14,19 @@ export const ARTIFACTS = path.join(REPO_ROOT, 'test-results');
 
 const servers: ChildProcess[] = [];
 
+/**
+ * WebGL 2 without a GPU (cornerstone3D/vtk.js): ANGLE on SwiftShader. Headless Debian Chromium then
+ * reports "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)))" as its renderer.
+ */
+const WEBGL_FLAGS = ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+export interface LaunchOptions {
+  /** Software WebGL for pages that render with it (the CT viewer); without it, --disable-gpu. */
+  webgl?: boolean;
+}
+
 /** Chromium, after checking the renderer was built. */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
     throw new Error('The renderer is not built: run `npm run build:renderer` (npm test does it).');
   }
@@ -24,7 +35,7 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.webgl ? WEBGL_FLAGS : ['--disable-gpu']),
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
@@ -65,4 +76,10 @@ export async function openPage(
   });
   await page.goto(url);
   return { page, problems };
+}
+
+/** The text of the error banners in `scope` (or of what `selector` finds), to say what broke when an assertion fails. */
+export async function errorBanners(scope: Page | Locator, selector = '.error-banner'): Promise<string> {
+  const texts = await scope.locator(selector).allTextContents();
+  return texts.length ? `error shown: ${texts.join(' | ')}` : 'no error banner shown';
 }

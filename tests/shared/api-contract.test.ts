@@ -32,6 +32,7 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'projects.forget': unused,
     'projects.get': unused,
     'studies.list': ({ limit, offset }) => ({ total: limit + offset, studies: [] }),
+    'studies.get': unused,
     'datasets.import': unused,
     'datasets.errors': unused,
     'demo.ensure': unused,
@@ -42,9 +43,12 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'adapters.fromRun': unused,
     'adapters.export': unused,
     'adapters.delete': unused,
+    'adapters.activate': unused,
     'adapters.merge': unused,
     'models.base': unused,
     'models.setBase': unused,
+    'models.import': unused,
+    'models.list': () => ({ models: [] }),
     'evaluations.tasks': unused,
     'evaluations.start': unused,
     'evaluations.list': unused,
@@ -53,6 +57,7 @@ function handlers(overrides: Partial<RouteHandlers> = {}): RouteHandlers {
     'evaluations.projection': unused,
     'evaluations.similarity': unused,
     'gradcam.start': unused,
+    'gradcam.list': unused,
     'demo.adapt': unused,
     'runs.start': unused,
     'runs.resume': unused,
@@ -101,6 +106,8 @@ describe('API contract', () => {
     ['a negative offset', 'studies.list', { projectId: PROJECT_ID, offset: -1 }],
     ['a limit above the maximum', 'studies.list', { projectId: PROJECT_ID, limit: 100000 }],
     ['an input that is not an object', 'jobs.list', 'everything'],
+    ['an unknown model architecture', 'models.import', { file: '/m/merlin.pt', arch: 'resnet' }],
+    ['a model import without a file', 'models.import', { arch: 'ctclip' }],
   ])('rejects %s with INVALID_INPUT naming the field', async (_what, route, input) => {
     const result = await createDispatcher(handlers()).invoke(route, input);
     expect(result.ok).toBe(false);

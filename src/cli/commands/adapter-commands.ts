@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AdapterRow } from '../../shared/api/adapter-schemas';
+import type { ApiClient } from '../../shared/api/client';
 import { UserError } from '../../shared/errors';
 import { resolveProjectId, type Run } from './project-target';
 
 export function registerAdapterCommands(program: Command, run: Run): void {
   const adapter = program
     .command('adapter')
-    .description('LoRA adapters of a project: list, import and export PEFT folders, merge, delete');
+    .description('LoRA adapters of a project: list, import and export PEFT folders, activate, merge, delete');
 
   adapter
     .command('list')
@@ -89,6 +90,37 @@ export function registerAdapterCommands(program: Command, run: Run): void {
     );
 
   adapter
+    .command('activate')
+    .description(
+      "make an adapter the project's active one: `ctvlm eval` and `ctvlm gradcam` use it when no --run or --adapter is given",
+    )
+    .argument('<project>', 'a project folder or id')
+    .argument('[adapter]', 'adapter id or name from `ctvlm adapter list`')
+    .option('--none', 'clear the active adapter: the base model is the default again')
+    .action((target: string, which: string | undefined, options: { none?: boolean }) =>
+      run(async (cli) => {
+        if (options.none === true && which !== undefined) {
+          throw new UserError('INVALID_INPUT', 'Give an adapter or --none, not both.');
+        }
+        if (options.none !== true && which === undefined) {
+          throw new UserError(
+            'INVALID_INPUT',
+            'Name the adapter to activate (id or name from `ctvlm adapter list`), or give --none to clear it.',
+          );
+        }
+        const projectId = await resolveProjectId(cli, target);
+        const id = which === undefined ? null : await adapterIdOrName(cli.api, projectId, which);
+        const { adapters } = await cli.api.invoke('adapters.activate', { projectId, adapterId: id });
+        const active = adapters.find((row) => row.active) ?? null;
+        cli.output.result({ active, adapters }, () =>
+          active
+            ? `Adapter ${active.id} ("${active.name}") is now active: evaluations and Grad-CAM use it unless told otherwise.`
+            : 'No adapter is active: evaluations and Grad-CAM use the base model unless told otherwise.',
+        );
+      }),
+    );
+
+  adapter
     .command('merge')
     .description('fold an adapter into its base checkpoint: a standalone checkpoint folder')
     .argument('<project>', 'a project folder or id')
@@ -112,6 +144,20 @@ export function registerAdapterCommands(program: Command, run: Run): void {
     );
 }
 
+/** An adapter's id from its id or its name. */
+async function adapterIdOrName(api: ApiClient, projectId: string, text: string): Promise<number> {
+  if (/^\d+$/.test(text)) return adapterId(text);
+  const { adapters } = await api.invoke('adapters.list', { projectId });
+  const found = adapters.find((row) => row.name === text);
+  if (!found) {
+    throw new UserError(
+      'INVALID_INPUT',
+      `The project has no adapter named "${text}"; see \`ctvlm adapter list PROJECT\`.`,
+    );
+  }
+  return found.id;
+}
+
 function adapterId(text: string): number {
   const id = Number(text);
   if (!Number.isInteger(id) || id <= 0) {
@@ -124,5 +170,5 @@ function formatAdapter(row: AdapterRow): string {
   const size = `${(row.sizeBytes / 1024).toFixed(1)} KiB`;
   const ratio = row.sizeRatio === null ? '' : `, ${(row.sizeRatio * 100).toFixed(2)}% of the base checkpoint`;
   const targets = Array.isArray(row.targets) ? `${row.targets.length} layers` : `/${row.targets}/`;
-  return `${row.id}  ${row.name}  r=${row.rank} alpha=${row.alpha} on ${targets}  ${row.trainableParams} trainable parameters  ${size}${ratio}  base ${row.baseModel} (${row.baseModelSha256.slice(0, 12)})`;
+  return `${row.id}  ${row.name}${row.active ? ' (active)' : ''}  r=${row.rank} alpha=${row.alpha} on ${targets}  ${row.trainableParams} trainable parameters  ${size}${ratio}  base ${row.baseModel} (${row.baseModelSha256.slice(0, 12)})`;
 }

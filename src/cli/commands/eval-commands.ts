@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { GradCamResultSchema, MetricsDocumentSchema } from '../../shared/api/evaluation-schemas';
 import { UserError } from '../../shared/errors';
 import { formatComparison, formatMetrics } from './metrics-format';
-import { modelSourceOf, wholeNumber } from './model-source-option';
+import { sourceField, wholeNumber } from './model-source-option';
 import { resolveProjectId, type Run } from './project-target';
 import { parseThresholdOption } from './threshold-option';
 
@@ -31,7 +31,10 @@ export function registerEvalCommands(program: Command, run: Run): void {
     .command('eval')
     .description('zero-shot evaluation with bootstrap CIs; writes metrics.json and predictions.csv')
     .argument('<project>', 'a project folder or id')
-    .option('--run <run>', 'a training run (name or id), or "base" for the base model', 'base')
+    .option(
+      '--run <run>',
+      'a training run (name or id), or "base" for the base model (default: the active adapter, else base)',
+    )
     .option('--adapter <name>', 'evaluate the base model with this adapter of the project')
     .requiredOption(
       '--task <task>',
@@ -62,7 +65,7 @@ export function registerEvalCommands(program: Command, run: Run): void {
         const projectId = await resolveProjectId(cli, target);
         const { jobId } = await cli.api.invoke('evaluations.start', {
           projectId,
-          source: modelSourceOf(options),
+          ...sourceField(options),
           task: options.task.endsWith('.json') ? path.resolve(options.task) : options.task,
           split,
           datasetId: options.dataset === undefined ? null : wholeNumber('--dataset', options.dataset, 1),
@@ -112,7 +115,7 @@ export function registerEvalCommands(program: Command, run: Run): void {
     .command('gradcam')
     .description('3D Grad-CAM of one study for a text, written as NIfTI on the CT grid')
     .argument('<project>', 'a project folder or id')
-    .option('--run <run>', 'a training run (name or id), or "base"', 'base')
+    .option('--run <run>', 'a training run (name or id), or "base" (default: the active adapter, else base)')
     .option('--adapter <name>', 'the base model with this adapter')
     .requiredOption('--study <id>', "the study's id in the manifest (study_id) or in the project")
     .requiredOption('--text <text>', 'a prompt, or "report" for the study\'s own report')
@@ -127,7 +130,7 @@ export function registerEvalCommands(program: Command, run: Run): void {
           const projectId = await resolveProjectId(cli, target);
           const { jobId } = await cli.api.invoke('gradcam.start', {
             projectId,
-            source: modelSourceOf(options),
+            ...sourceField(options),
             study: options.study,
             text: options.text,
             ...(options.versus ? { versus: options.versus } : {}),

@@ -171,7 +171,7 @@ const fixed = (value: number | null, digits = 3): string => (value === null ? '�
 
 export function formatEpochs(epochs: readonly EpochRecord[]): string[] {
   return table(
-    ['epoch', 'train loss', 'val loss', 'val F1', 'val AUROC', 'τ', 'lr', 'vol/s', 'peak MiB', 's'],
+    ['epoch', 'train loss', 'val loss', 'val F1', 'val AUROC', 'τ', 'lr', 'vol/s', 'peak MiB', 'GPU MiB', 's'],
     epochs.map((epoch) => [
       `${epoch.epoch}${epoch.best ? '*' : ''}`,
       fixed(epoch.trainLoss, 4),
@@ -182,6 +182,7 @@ export function formatEpochs(epochs: readonly EpochRecord[]): string[] {
       epoch.learningRate.toExponential(2),
       fixed(epoch.volumesPerSecond, 2),
       (epoch.peakTensorBytes / 2 ** 20).toFixed(1),
+      epoch.peakGpuBytes === null ? '—' : `${(epoch.peakGpuBytes / 2 ** 20).toFixed(1)} (${epoch.backend ?? '?'})`,
       epoch.seconds.toFixed(1),
     ]),
   );

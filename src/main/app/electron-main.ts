@@ -9,6 +9,7 @@ import { createWorkbench, type Workbench } from '../services/workbench';
 import { registerIpcBridge } from './ipc-bridge';
 import { createMainWindow, type WindowPaths } from './main-window';
 import { TrustedSenders } from './trusted-sender';
+import { handleViewerProtocol, registerViewerScheme } from './viewer-protocol';
 import { createUtilityLauncher } from './utility-launcher';
 
 const here = import.meta.dirname;
@@ -24,6 +25,7 @@ const trusted = new TrustedSenders(path.join(here, '../renderer'), devUrl ? new 
 process.env.CTVLM_AUGMENT_WORKER_ENTRY ??= path.join(here, 'augment-worker.js');
 
 app.enableSandbox();
+registerViewerScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let workbench: Workbench | null = null;
@@ -43,6 +45,7 @@ void app.whenReady().then(() => {
     launcher: createUtilityLauncher(path.join(here, 'utility-worker.js')),
   });
   registerIpcBridge(workbench, trusted);
+  handleViewerProtocol(workbench.viewer);
   createMainWindow(paths, trusted);
   try {
     workbench.demo.ensure();

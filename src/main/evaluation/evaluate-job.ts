@@ -96,7 +96,7 @@ export async function evaluateInProject(
   context.progress(0, total, `Loading ${source.label} (${backend.chosen})`);
   const { model, tokenizer, modelId } = await loadEvaluatedModel(source);
   try {
-    const dim = model.config.embedDim;
+    const dim = model.embedDim;
     const prompts = taskPrompts(classes);
     const promptEmbeddings = await encodeTexts(model, tokenizer, prompts);
     // Indices (into studies) of the studies with a report: the retrieval queries.

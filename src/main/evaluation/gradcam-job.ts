@@ -3,8 +3,9 @@
  * study's own report), or for the difference between two texts (a zero-shot pair's positive and
  * negative prompts: what its prediction is made of), upsampled from the image encoder's last block back onto the ORIGINAL CT grid
  * (the file's voxel order and affine, not the preprocessed one) and written as float32 NIfTI, so
- * any viewer overlays it on the CT. The map is divided by its maximum (peak = 1). Read-only on the
- * project apart from the volume cache.
+ * any viewer overlays it on the CT. The map is divided by its maximum (peak = 1). A record of the
+ * result is written beside the map (NAME.json), which the workbench's viewer lists. Read-only on
+ * the project apart from the volume cache and files/gradcam/.
  */
 import path from 'node:path';
 import { StartGradCamInputSchema, type GradCamResult } from '../../shared/api/evaluation-schemas';
@@ -22,6 +23,7 @@ import { toCanonicalRas } from '../volumes/orientation';
 import { preprocess } from '../volumes/preprocess';
 import { readStoredVolume } from '../volumes/read-volume';
 import { loadEvaluatedModel, resolveModelSource } from './model-source';
+import { recordGradCamMap } from '../viewer/gradcam-maps';
 import { studyImagePath } from './study-volumes';
 
 export async function gradCamJob(input: unknown, context: JobContext): Promise<GradCamResult> {
@@ -62,7 +64,7 @@ export async function gradCamJob(input: unknown, context: JobContext): Promise<G
       context.progress(2, total, 'Computing the gradient of the similarity');
       const texts = request.versus === undefined ? [text] : [text, request.versus];
       const embeddings = await encodeTexts(model, tokenizer, texts);
-      const dim = model.config.embedDim;
+      const dim = model.embedDim;
       // cos(image, a) − cos(image, b) = image · (a − b): one target vector either way.
       const target =
         texts.length === 1
@@ -85,8 +87,7 @@ export async function gradCamJob(input: unknown, context: JobContext): Promise<G
           (stored.affine[row * 4 + 2] ?? 0) * k +
           (stored.affine[row * 4 + 3] ?? 0),
       ) as [number, number, number];
-      context.progress(total, total, 'Grad-CAM written.');
-      return {
+      const result: GradCamResult = {
         file: output,
         studyId: study.id,
         studyUid: study.studyUid,
@@ -99,6 +100,9 @@ export async function gradCamJob(input: unknown, context: JobContext): Promise<G
         rawMax: map.max,
         peak: { voxel: peak.voxel, worldMm: world, slices: peak.slices },
       };
+      recordGradCamMap(result, source.label);
+      context.progress(total, total, 'Grad-CAM written.');
+      return result;
     } finally {
       model.dispose();
     }

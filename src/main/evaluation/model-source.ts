@@ -10,9 +10,9 @@ import type { ModelSource } from '../../shared/api/evaluation-schemas';
 import { UserError } from '../../shared/errors';
 import { loadAdapterInto } from '../engine/io/adapter-files';
 import { CHECKPOINT_CONFIG_FILE } from '../engine/io/checkpoint-config';
-import { loadCheckpoint } from '../engine/io/model-checkpoint';
 import { ADAPTER_CONFIG_FILE } from '../engine/io/peft-adapter';
-import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../engine/models/contrastive-model';
+import { loadBaseModel } from '../models/load-base-model';
 import { findAdapterByName, getAdapterRecord } from '../store/repositories/adapter-repository';
 import { getBaseModel } from '../store/repositories/base-model-repository';
 import { findRunCheckpoint } from '../store/repositories/run-checkpoint-repository';
@@ -36,7 +36,7 @@ export interface ResolvedModelSource {
 }
 
 export interface EvaluatedModel {
-  model: CtVlm;
+  model: ContrastiveModel;
   tokenizer: TextTokenizer;
   modelId: string;
 }
@@ -116,7 +116,7 @@ export function resolveModelSource(project: Project, source: ModelSource): Resol
 /** Build the model, attach the adapter, load the tokenizer; eval mode. The caller disposes the model. */
 export async function loadEvaluatedModel(resolved: ResolvedModelSource): Promise<EvaluatedModel> {
   const tokenizer = loadTokenizer(resolved.tokenizerDir);
-  const loaded = await loadCheckpoint(resolved.checkpointDir);
+  const loaded = await loadBaseModel(resolved.checkpointDir);
   try {
     loaded.model.assertTokenizerFits(tokenizer.vocabSize);
     if (resolved.adapterDir) {

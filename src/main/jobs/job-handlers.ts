@@ -8,8 +8,10 @@ import { evaluateJob } from '../evaluation/evaluate-job';
 import { gradCamJob } from '../evaluation/gradcam-job';
 import { extractJob } from '../extraction/extract-job';
 import { ollamaPullJob } from '../extraction/ollama-pull-job';
+import { importFoundationModelJob } from '../models/foundation/import-foundation-model-job';
 import { trainRunJob } from '../training/train-run-job';
 import { trainSweepJob } from '../training/train-sweep-job';
+import { viewerVolumeJob } from '../viewer/viewer-volume-job';
 import type { JobContext } from './job-context';
 
 export type JobHandler = (input: unknown, context: JobContext) => Promise<unknown>;
@@ -21,8 +23,10 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   'evaluation.run': evaluateJob,
   'extraction.run': extractJob,
   'gradcam.run': gradCamJob,
+  'models.import': importFoundationModelJob,
   'ollama.pull': ollamaPullJob,
   'system.doctor': doctorJob,
   'training.run': trainRunJob,
   'training.sweep': trainSweepJob,
+  'viewer.volume': viewerVolumeJob,
 };

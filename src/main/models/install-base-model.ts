@@ -10,6 +10,7 @@ import { UserError } from '../../shared/errors';
 import { CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE } from '../engine/io/checkpoint-config';
 import { loadCheckpoint } from '../engine/io/model-checkpoint';
 import { copyFileAtomic } from '../fs/atomic-write';
+import { baseModelArch } from './load-base-model';
 import { setBaseModel, type BaseModelRecord } from '../store/repositories/base-model-repository';
 import { PROJECT_FILES_DIR } from '../store/project-schema';
 import type { Project } from '../store/project-store';
@@ -24,6 +25,20 @@ export async function checkBaseModel(
   checkpoint: string,
   tokenizerDir: string,
 ): Promise<{ modelId: string; sha256: string }> {
+  // A library model's folder has its own way in; anything else is loadCheckpoint's to judge.
+  const arch = (() => {
+    try {
+      return baseModelArch(checkpoint);
+    } catch {
+      return 'ctvlm';
+    }
+  })();
+  if (arch !== 'ctvlm') {
+    throw new UserError(
+      'INVALID_INPUT',
+      `${checkpoint} is a ${arch} model folder: import the checkpoint into the model library (\`ctvlm model import\`) and set it with \`ctvlm model set-base PROJECT --library ID\`.`,
+    );
+  }
   const tokenizer = loadTokenizer(tokenizerDir);
   const loaded = await loadCheckpoint(checkpoint);
   try {

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Envelope } from '../../shared/api/envelope';
 import {
@@ -14,10 +16,13 @@ import {
   WEB_TOKEN_SUBPROTOCOL_PREFIX,
   type WebEventMessage,
 } from '../../shared/api/web-protocol';
-import type { ErrorCode, ErrorPayload } from '../../shared/errors';
+import { VIEWER_FILES_WEB_PREFIX } from '../../shared/api/viewer-files';
+import type { ErrorCode } from '../../shared/errors';
 import type { Workbench } from '../services/workbench';
+import { httpStatusOf } from './http-status';
 import { RequestGuard } from './request-guard';
 import { serveStatic } from './static-files';
+import { viewerFileResponse } from './viewer-file-response';
 
 export interface WebServerOptions {
   workbench: Workbench;
@@ -61,6 +66,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (refusal) return sendJson(response, 403, failure('FORBIDDEN', refusal));
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
     if (pathname.startsWith('/api/')) return void handleApi(request, response, pathname, guard);
+    if (pathname.startsWith(VIEWER_FILES_WEB_PREFIX)) return void handleViewerFile(request, response, pathname, guard);
     serveStatic(options.rendererDir, request, response);
   });
 
@@ -95,7 +101,32 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const route = decodeURIComponent(pathname.slice(WEB_API_PREFIX.length));
     const envelope = await workbench.dispatcher.invoke(route, input);
-    sendJson(response, envelope.ok ? 200 : statusOf(envelope.error), envelope);
+    sendJson(response, envelope.ok ? 200 : httpStatusOf(envelope.error), envelope);
+  }
+
+  /** A CT or Grad-CAM NIfTI for the viewer (viewer-files.ts): the token as for the API, then streamed. */
+  async function handleViewerFile(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+    check: RequestGuard,
+  ): Promise<void> {
+    if (!check.checkToken(check.bearerOf(request.headers))) {
+      return sendJson(response, 401, failure('UNAUTHORIZED', 'Missing or wrong access token for this file.'));
+    }
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname.slice(VIEWER_FILES_WEB_PREFIX.length));
+    } catch {
+      return sendJson(response, 400, failure('INVALID_INPUT', 'The file path is not valid.'));
+    }
+    const answer = await viewerFileResponse(workbench.viewer, relative, request.method ?? 'GET');
+    response.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+    if (!answer.body) return void response.end();
+    const body = Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>);
+    body.on('error', () => response.destroy());
+    request.on('close', () => body.destroy());
+    body.pipe(response);
   }
 
   const sockets = new WebSocketServer({
@@ -170,19 +201,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
 function failure(code: ErrorCode, message: string): Envelope<never> {
   return { ok: false, error: { code, message, kind: 'user' } };
-}
-
-function statusOf(error: ErrorPayload): number {
-  const byCode: Partial<Record<ErrorCode, number>> = {
-    UNKNOWN_ROUTE: 404,
-    PROJECT_NOT_FOUND: 404,
-    JOB_NOT_FOUND: 404,
-    PROJECT_LOCKED: 409,
-    PROJECT_EXISTS: 409,
-    UNAUTHORIZED: 401,
-    FORBIDDEN: 403,
-  };
-  return byCode[error.code] ?? (error.kind === 'bug' ? 500 : error.kind === 'cancelled' ? 409 : 400);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -25,6 +25,7 @@ import {
   getAdapterRecord,
   insertAdapterRecord,
   listAdapterRecords,
+  setActiveAdapter,
   type AdapterRecord,
 } from '../store/repositories/adapter-repository';
 import { getBaseModel } from '../store/repositories/base-model-repository';
@@ -43,6 +44,24 @@ export class AdapterService {
     return this.projects.withReadOnly(this.projects.resolve(projectId), (project) =>
       listAdapterRecords(project.db).map((record) => describe(project, record)),
     );
+  }
+
+  /**
+   * Make an adapter the project's active one (null: none, the base model again): evaluations and
+   * Grad-CAM use it when no model is named. Returns the adapters as listed.
+   */
+  activate(projectId: string, adapterId: number | null): AdapterRow[] {
+    const project = this.openForWriting(
+      projectId,
+      adapterId === null ? 'clearing the active adapter' : `activating adapter ${adapterId}`,
+    );
+    try {
+      if (adapterId !== null) getAdapterRecord(project.db, adapterId, project.dir);
+      setActiveAdapter(project.db, adapterId);
+      return listAdapterRecords(project.db).map((record) => describe(project, record));
+    } finally {
+      project.close();
+    }
   }
 
   /** Validate a PEFT folder, copy its two files into the project, register it. */
@@ -93,7 +112,7 @@ export class AdapterService {
     return { folder: target };
   }
 
-  /** Remove the row, then the folder (an interrupted delete leaves only an unregistered folder). */
+  /** Remove the row (and with it the active mark), then the folder (an interrupted delete leaves only an unregistered folder). */
   delete(projectId: string, adapterId: number): { deleted: true; name: string } {
     const project = this.openForWriting(projectId, `deleting adapter ${adapterId}`);
     try {
@@ -164,6 +183,7 @@ function describe(project: Project, record: AdapterRecord): AdapterRow {
     runId: record.runId,
     baseCheckpointSizeBytes: checkpointSize,
     sizeRatio: checkpointSize ? record.sizeBytes / checkpointSize : null,
+    active: record.active,
   };
 }
 

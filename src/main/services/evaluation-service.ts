@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   StartEvaluationInputSchema,
   type EvaluationRow,
+  type ModelSource,
   type MetricsDocument,
   type PredictionRow,
   type ProjectionPoint,
@@ -19,6 +20,7 @@ import { resolveTask } from '../engine/eval/tasks/resolve-task';
 import { projectionPoints, similarityMatrix } from '../evaluation/evaluation-analysis';
 import type { JobManager } from '../jobs/job-manager';
 import type { RegisteredProject } from '../store/app-registry';
+import { findActiveAdapter } from '../store/repositories/adapter-repository';
 import { getBaseModel } from '../store/repositories/base-model-repository';
 import {
   getEvaluationMetrics,
@@ -53,10 +55,16 @@ export class EvaluationService {
     });
   }
 
-  /** Checks what can be checked at once (task, base model, output folder), then runs in a worker. */
+  /**
+   * Checks what can be checked at once (task, base model, output folder), then runs in a worker.
+   * Without a source, the project's active adapter is evaluated (else the base model).
+   */
   startEvaluation(projectId: string, input: StartEvaluationInput): { jobId: string } {
     const registered = this.projects.resolve(projectId);
-    const request = StartEvaluationInputSchema.parse(input);
+    const request = StartEvaluationInputSchema.parse({
+      ...input,
+      source: input.source ?? this.defaultSource(registered),
+    });
     const task = BUILT_IN_TASKS.some((builtIn) => builtIn.name === request.task)
       ? request.task
       : path.resolve(request.task);
@@ -70,12 +78,18 @@ export class EvaluationService {
     return { jobId: job.jobId };
   }
 
+  /** A Grad-CAM in a worker; without a source, of the project's active adapter (else the base model). */
   startGradCam(projectId: string, input: StartGradCamInput): { jobId: string } {
     const registered = this.projects.resolve(projectId);
     this.requireBaseModel(registered);
     const job = this.jobs.start(
       'gradcam.run',
-      { ...input, ...(input.output ? { output: path.resolve(input.output) } : {}), projectDir: registered.path },
+      {
+        ...input,
+        source: input.source ?? this.defaultSource(registered),
+        ...(input.output ? { output: path.resolve(input.output) } : {}),
+        projectDir: registered.path,
+      },
       null,
     );
     return { jobId: job.jobId };
@@ -134,6 +148,12 @@ export class EvaluationService {
         return { evaluationId: id, outputDir: row.outputDir };
       }),
     );
+  }
+
+  /** The model used when none is named: the project's active adapter, else the base model. */
+  private defaultSource(registered: RegisteredProject): ModelSource {
+    const active = this.projects.withReadOnly(registered, (project) => findActiveAdapter(project.db));
+    return active ? { kind: 'adapter', adapter: active.name } : { kind: 'base' };
   }
 
   private requireBaseModel(registered: RegisteredProject): void {

@@ -14,9 +14,11 @@ import { DatasetService } from './dataset-service';
 import { DemoService } from './demo-service';
 import { EvaluationService } from './evaluation-service';
 import { ExtractionService } from './extraction-service';
+import { FoundationModelService } from './foundation-model-service';
 import { RunService } from './run-service';
 import { ModelService } from './model-service';
 import { ProjectService } from './project-service';
+import { ViewerService } from './viewer-service';
 
 export interface WorkbenchOptions {
   dataDir: string;
@@ -32,6 +34,8 @@ export interface Workbench {
   jobs: JobManager;
   projects: ProjectService;
   demo: DemoService;
+  /** The viewer's NIfTI files, for web mode's HTTP and the desktop app's custom protocol. */
+  viewer: ViewerService;
   close(): Promise<void>;
 }
 
@@ -43,10 +47,12 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const demo = new DemoService(projects, jobs);
   const datasets = new DatasetService(projects, jobs);
   const adapters = new AdapterService(projects);
-  const models = new ModelService(projects);
+  const models = new ModelService(projects, options.dataDir);
+  const foundationModels = new FoundationModelService(options.dataDir, jobs);
   const evaluations = new EvaluationService(projects, jobs);
   const runs = new RunService(projects, jobs);
   const extraction = new ExtractionService(projects, registry, jobs);
+  const viewer = new ViewerService(projects, jobs);
 
   const projectsChanged = (): void => events.emit('projects.changed', {});
   events.subscribe((event) => {
@@ -81,6 +87,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
     'projects.get': ({ projectId }) => projects.detail(projectId),
     'studies.list': ({ projectId, ...filter }) => projects.studies(projectId, filter),
+    'studies.get': ({ projectId, studyId }) => viewer.study(projectId, studyId),
     'datasets.import': ({ projectId, ...input }) => datasets.startImport(projectId, input),
     'datasets.errors': ({ projectId, datasetId, limit, offset }) =>
       datasets.errors(projectId, datasetId, limit, offset),
@@ -104,6 +111,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       projectsChanged();
       return result;
     },
+    'adapters.activate': ({ projectId, adapterId }) => {
+      const list = adapters.activate(projectId, adapterId);
+      projectsChanged();
+      return { adapters: list };
+    },
     'adapters.merge': ({ projectId, ...input }) => adapters.merge(projectId, input),
     'models.base': ({ projectId }) => ({ base: models.base(projectId) }),
     'models.setBase': async ({ projectId, ...input }) => {
@@ -111,6 +123,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       projectsChanged();
       return base;
     },
+    'models.import': (input) => foundationModels.startImport(input),
+    'models.list': () => ({ models: foundationModels.list() }),
     'evaluations.tasks': () => ({ tasks: evaluations.tasks() }),
     'evaluations.start': ({ projectId, ...input }) => evaluations.startEvaluation(projectId, input),
     'evaluations.list': ({ projectId, task }) => ({ evaluations: evaluations.list(projectId, task) }),
@@ -122,6 +136,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'evaluations.similarity': ({ projectId, evaluationId, kind, orderBy }) =>
       evaluations.similarity(projectId, evaluationId, kind, orderBy),
     'gradcam.start': ({ projectId, ...input }) => evaluations.startGradCam(projectId, input),
+    'gradcam.list': ({ projectId, studyId }) => ({ maps: viewer.gradCamMaps(projectId, studyId) }),
     'demo.adapt': ({ projectId, outputDir, resamples }) => demo.adapt(projectId, { outputDir, resamples }),
     'ollama.settings': () => extraction.settings(),
     'ollama.configure': (changes) => extraction.configure(changes),
@@ -156,6 +171,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     jobs,
     projects,
     demo,
+    viewer,
     async close() {
       await jobs.shutdown();
       registry.close();

@@ -5,6 +5,7 @@ import { migration003ImageMeta } from './migrations/003-image-meta';
 import { migration004EvaluationDetails } from './migrations/004-evaluation-details';
 import { migration005RunDetails } from './migrations/005-run-details';
 import { migration006Extractions } from './migrations/006-extractions';
+import { migration007ActiveAdapterGpuMemory } from './migrations/007-active-adapter-gpu-memory';
 
 /** 'CTVP': marks a SQLite file as a CT-VLM Workbench project. */
 export const PROJECT_APPLICATION_ID = 0x43545650;
@@ -22,5 +23,6 @@ export const projectDatabase: SqliteKind = {
     migration004EvaluationDetails,
     migration005RunDetails,
     migration006Extractions,
+    migration007ActiveAdapterGpuMemory,
   ],
 };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../../shared/errors';
+import { tokenizerJsonFromVocabFiles } from './tokenizer-from-vocab';
 
 export interface TokenBatch {
   /** [batch * maxLength] token ids, row-major; padded with the pad id. */
@@ -29,19 +30,23 @@ export interface TextTokenizer {
 
 export function loadTokenizer(folder: string): TextTokenizer {
   const file = path.join(folder, 'tokenizer.json');
-  if (!fs.existsSync(file)) {
-    throw new UserError(
-      'INVALID_INPUT',
-      `No tokenizer.json in ${folder}: copy the model's tokenizer files there (they are never downloaded).`,
-    );
-  }
   let json: unknown;
   let config: unknown = {};
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
     const configFile = path.join(folder, 'tokenizer_config.json');
     if (fs.existsSync(configFile)) config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    // Without tokenizer.json: vocab.txt (WordPiece) or vocab.json + merges.txt (byte-level BPE).
+    json = fs.existsSync(file)
+      ? JSON.parse(fs.readFileSync(file, 'utf8'))
+      : tokenizerJsonFromVocabFiles(folder, (config ?? {}) as Record<string, unknown>);
+    if (json === null) {
+      throw new UserError(
+        'INVALID_INPUT',
+        `No tokenizer.json in ${folder} (nor vocab.txt, nor vocab.json + merges.txt): copy the model's tokenizer files there (they are never downloaded).`,
+      );
+    }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(
       'INVALID_INPUT',
       `The tokenizer files in ${folder} are not valid JSON: ${(error as Error).message}`,

@@ -7,14 +7,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../shared/errors';
+import { BugError, UserError } from '../../shared/errors';
 import { saveAdapter } from '../engine/io/adapter-files';
 import { CHECKPOINT_WEIGHTS_FILE } from '../engine/io/checkpoint-config';
 import { loadCheckpointWeights, saveCheckpoint } from '../engine/io/model-checkpoint';
 import { ADAPTER_WEIGHTS_FILE, readAdapter } from '../engine/io/peft-adapter';
 import { savedParameterKey } from '../engine/io/peft-keys';
 import { disposeStateDict, loadLoraStateDict } from '../engine/lora/lora-state-dict';
-import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../engine/models/contrastive-model';
+import { CtVlm } from '../engine/models/ctvlm/ct-vlm';
 import type { AdamWState } from '../engine/train/adamw';
 import type { ConfiguredMethod } from '../engine/train/configure-method';
 import { tf } from '../engine/tf';
@@ -34,7 +35,7 @@ export interface WrittenCheckpoint {
 
 export function writeRunCheckpoint(
   folder: string,
-  model: CtVlm,
+  model: ContrastiveModel,
   method: ConfiguredMethod,
   options: { base: RunBase; runName: string; state?: { progress: TrainerProgress; optimizer: AdamWState } },
 ): WrittenCheckpoint {
@@ -47,7 +48,9 @@ export function writeRunCheckpoint(
         savedParameters: method.wholeParameters,
       });
     } else {
-      saveCheckpoint(model, partial, { modelId: `${options.base.modelId}+${options.runName}` });
+      saveCheckpoint(requireCtVlm(model, 'save a whole checkpoint'), partial, {
+        modelId: `${options.base.modelId}+${options.runName}`,
+      });
     }
     if (options.state) writeTrainerState(partial, options.state.progress, options.state.optimizer);
   });
@@ -61,9 +64,13 @@ export function describeCheckpoint(folder: string): WrittenCheckpoint {
 }
 
 /** Load a run checkpoint's trained values into a model already configured for the run's method. */
-export async function loadRunCheckpoint(folder: string, model: CtVlm, method: ConfiguredMethod): Promise<void> {
+export async function loadRunCheckpoint(
+  folder: string,
+  model: ContrastiveModel,
+  method: ConfiguredMethod,
+): Promise<void> {
   if (!method.adapterCheckpoints) {
-    await loadCheckpointWeights(model, folder);
+    await loadCheckpointWeights(requireCtVlm(model, 'load a whole checkpoint'), folder);
     return;
   }
   const adapter = readAdapter(folder);
@@ -93,4 +100,10 @@ export async function loadRunCheckpoint(folder: string, model: CtVlm, method: Co
 function weightsFileOf(folder: string): string {
   const adapter = path.join(folder, ADAPTER_WEIGHTS_FILE);
   return fs.existsSync(adapter) ? adapter : path.join(folder, CHECKPOINT_WEIGHTS_FILE);
+}
+
+/** Whole run checkpoints exist for the CtVlm family only (Merlin and CT-CLIP runs write adapters). */
+function requireCtVlm(model: ContrastiveModel, what: string): CtVlm {
+  if (model instanceof CtVlm) return model;
+  throw new BugError(`Cannot ${what} of a ${model.arch} model: its runs write adapters.`);
 }

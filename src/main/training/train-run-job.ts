@@ -11,10 +11,10 @@ import { RunConfigSchema, type RunConfig } from '../../shared/api/run-schemas';
 import { AppError, BugError, CancelledError, UserError } from '../../shared/errors';
 import { selectBackend } from '../engine/backends/select-backend';
 import { resolveTask, type ResolvedTask } from '../engine/eval/tasks/resolve-task';
-import { loadCheckpoint } from '../engine/io/model-checkpoint';
-import { configureMethod } from '../engine/train/configure-method';
+import { checkMethodFitsArch, configureMethod } from '../engine/train/configure-method';
 import { evaluateInProject } from '../evaluation/evaluate-job';
 import type { JobContext } from '../jobs/job-context';
+import { baseModelArch, loadBaseModel } from '../models/load-base-model';
 import { getBaseModel } from '../store/repositories/base-model-repository';
 import { listEvaluationStudies, type EvaluationStudy } from '../store/repositories/evaluation-study-repository';
 import {
@@ -86,6 +86,8 @@ interface PreparedRun {
 /** Every check that needs no model: config, studies, texts, task. Throws RUN_CONFIG_INVALID. */
 export function prepareRun(project: Project, config: RunConfig): PreparedRun {
   const fail = (message: string): UserError => new UserError('RUN_CONFIG_INVALID', message);
+  const base = getBaseModel(project);
+  if (base) checkMethodFitsArch(baseModelArch(path.join(project.dir, base.path)), config);
   const train = listEvaluationStudies(project.db, 'train', config.datasetId);
   const val = listEvaluationStudies(project.db, 'val', config.datasetId);
   const where = config.datasetId ? ` of dataset ${config.datasetId}` : '';
@@ -139,7 +141,7 @@ export async function runInProject(
   const backend = await selectBackend();
   context.progress(0, 1, `Loading ${base.modelId} (${backend.chosen})`);
   const tokenizer = loadTokenizer(path.join(project.dir, base.tokenizerPath));
-  const { model } = await loadCheckpoint(path.join(project.dir, base.path));
+  const { model } = await loadBaseModel(path.join(project.dir, base.path));
   let inputs: ImageInputs | null = null;
   let runId: number | null = null;
   let modelLive = true;

@@ -10,9 +10,10 @@
 import path from 'node:path';
 import type { EpochRecord, RunConfig } from '../../shared/api/run-schemas';
 import { SeededRandom } from '../../shared/seeded-random';
+import { currentGpuMemory } from '../engine/backends/gpu-memory';
 import type { ResolvedTask } from '../engine/eval/tasks/resolve-task';
 import { symmetricInfoNce } from '../engine/losses/info-nce';
-import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../engine/models/contrastive-model';
 import { accumulatedGradients, disposeGradients, type MicroBatch } from '../engine/train/accumulated-gradients';
 import { AdamW, decays, type AdamWState } from '../engine/train/adamw';
 import { temperatureOf, type ConfiguredMethod } from '../engine/train/configure-method';
@@ -32,7 +33,7 @@ export interface TrainerSetup {
   runId: number;
   runName: string;
   config: RunConfig;
-  model: CtVlm;
+  model: ContrastiveModel;
   method: ConfiguredMethod;
   tokenizer: TextTokenizer;
   inputs: ImageInputs;
@@ -105,6 +106,11 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
       let lossSum = 0;
       let peakTensorBytes = tf.memory().numBytes;
       let peakRssBytes = process.memoryUsage().rss;
+      let peakGpuBytes = currentGpuMemory()?.bytes ?? null;
+      const sampleGpu = (): void => {
+        const gpu = currentGpuMemory();
+        if (gpu) peakGpuBytes = Math.max(peakGpuBytes ?? 0, gpu.bytes);
+      };
       for (let s = 0; s < perEpoch; s += 1) {
         context.throwIfCancelled();
         const step = progress.step;
@@ -116,6 +122,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
           batches.push(
             await microBatchOf(setup, indices, epoch, step, () => {
               peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+              sampleGpu();
             }),
           );
         }
@@ -135,6 +142,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
         progress.step += 1;
         lossSum += loss;
         peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
+        sampleGpu();
         context.progress(
           progress.step,
           totalSteps,
@@ -184,6 +192,8 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
         volumesPerSecond: (perEpoch * config.batchSize * config.gradientAccumulation) / Math.max(trainSeconds, 1e-9),
         peakTensorBytes,
         peakRssBytes,
+        peakGpuBytes,
+        backend: tf.getBackend(),
         seconds: (performance.now() - started) / 1000,
         best: improved,
       };
@@ -241,8 +251,8 @@ async function microBatchOf(
 ): Promise<MicroBatch> {
   const { model, tokenizer, config } = setup;
   const studies = indices.map((i) => setup.train[i]!);
-  const texts = indices.map((i) => textAt(setup.trainTexts[i]!, config.text, step));
-  const tokens = tokenizer.encodeBatch(texts, model.config.text.maxLength);
+  const texts = indices.map((i) => model.prepareText(textAt(setup.trainTexts[i]!, config.text, step)));
+  const tokens = tokenizer.encodeBatch(texts, model.maxTextLength);
   const ids = tf.tensor2d(tokens.ids, [texts.length, tokens.maxLength], 'int32');
   const mask = tf.tensor2d(tokens.mask, [texts.length, tokens.maxLength], 'int32');
   const images = await setup.inputs.prepare(studies, { epoch, indices });

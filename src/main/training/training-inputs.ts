@@ -6,8 +6,10 @@
  * runs only the stages that train. The model computes the same function either way
  * (encodeImage(v) = encodeImageFrom(imagePrefix(v, k), k)).
  */
+import { BugError } from '../../shared/errors';
 import { volumeBatch } from '../engine/eval/encode-batches';
-import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../engine/models/contrastive-model';
+import { CtVlm } from '../engine/models/ctvlm/ct-vlm';
 import { tf, type Tensor } from '../engine/tf';
 import { preprocessedStudy, projectVolumeCache } from '../evaluation/study-volumes';
 import type { EvaluationStudy } from '../store/repositories/evaluation-study-repository';
@@ -46,12 +48,12 @@ export class ImageInputs {
 
   constructor(
     private readonly project: Project,
-    private readonly model: CtVlm,
+    private readonly model: ContrastiveModel,
     private readonly preset: Preset,
     private readonly options: { augment: boolean; seed: number },
   ) {
     this.cache = projectVolumeCache(project);
-    this.cachedStages = options.augment ? null : frozenImageStages(model);
+    this.cachedStages = options.augment || !(model instanceof CtVlm) ? null : frozenImageStages(model);
   }
 
   /**
@@ -71,7 +73,8 @@ export class ImageInputs {
         0,
       );
       for (const part of parts) if (part.transient) part.tensor.dispose();
-      return { embed: () => this.model.encodeImageFrom(input, stages), dispose: () => input.dispose() };
+      const model = this.prefixModel();
+      return { embed: () => model.encodeImageFrom(input, stages), dispose: () => input.dispose() };
     }
     const volumes = [];
     for (const [row, study] of studies.entries()) {
@@ -89,7 +92,13 @@ export class ImageInputs {
       }
     }
     const input = volumeBatch(volumes, this.preset.output.size);
-    return { embed: () => this.model.encodeImage(input), dispose: () => input.dispose() };
+    return { embed: () => this.model.encodeVolumes(input), dispose: () => input.dispose() };
+  }
+
+  /** Frozen-prefix caching is offered for the CtVlm family only (cachedStages is null otherwise). */
+  private prefixModel(): CtVlm {
+    if (this.model instanceof CtVlm) return this.model;
+    throw new BugError(`No frozen-prefix cache for a ${this.model.arch} model.`);
   }
 
   dispose(): void {
@@ -101,7 +110,8 @@ export class ImageInputs {
     const kept = this.prefixes.get(study.id);
     if (kept) return { tensor: kept, transient: false };
     const volume = await preprocessedStudy(this.project, this.cache, study, this.preset);
-    const prefix = tf.tidy(() => this.model.imagePrefix(volumeBatch([volume.data], this.preset.output.size), stages));
+    const model = this.prefixModel();
+    const prefix = tf.tidy(() => model.imagePrefix(volumeBatch([volume.data], this.preset.output.size), stages));
     if (this.prefixBytes + prefix.size * 4 <= PREFIX_CACHE_BUDGET_BYTES) {
       this.prefixes.set(study.id, prefix);
       this.prefixBytes += prefix.size * 4;

@@ -10,7 +10,7 @@ import { resolveBootstrapSettings } from '../engine/eval/metrics/bootstrap';
 import type { ResolvedTask } from '../engine/eval/tasks/resolve-task';
 import { taskPrompts } from '../engine/eval/zero-shot-scores';
 import { symmetricInfoNce } from '../engine/losses/info-nce';
-import type { CtVlm } from '../engine/models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../engine/models/contrastive-model';
 import { tf } from '../engine/tf';
 import { headlineOf } from '../evaluation/headline';
 import { zeroShotReport } from '../evaluation/zero-shot-report';
@@ -26,7 +26,7 @@ export interface ValidationResult {
 }
 
 export async function validate(options: {
-  model: CtVlm;
+  model: ContrastiveModel;
   tokenizer: TextTokenizer;
   inputs: ImageInputs;
   studies: readonly EvaluationStudy[];
@@ -37,7 +37,7 @@ export async function validate(options: {
 }): Promise<ValidationResult> {
   const { model, studies, config } = options;
   if (studies.length === 0) return { loss: null, f1: null, auroc: null, accuracy: null };
-  const dim = model.config.embedDim;
+  const dim = model.embedDim;
   model.eval();
   try {
     const images = new Float32Array(studies.length * dim);
@@ -90,7 +90,7 @@ export async function validate(options: {
 
 /** Mean InfoNCE over consecutive batches of `batchSize` pairs (a last batch of one pair is skipped). */
 async function validationLoss(
-  model: CtVlm,
+  model: ContrastiveModel,
   images: Float32Array,
   texts: Float32Array,
   count: number,

@@ -37,7 +37,7 @@ const SourceStatsSchema = z.object({
   /** For a folder: sha256 of its file list with sizes and mtimes; empty for a file. */
   listing: z.string(),
 });
-type SourceStats = z.infer<typeof SourceStatsSchema>;
+export type SourceStats = z.infer<typeof SourceStatsSchema>;
 
 const RecordSchema = z.object({
   format: z.literal(1),
@@ -266,7 +266,7 @@ function dequantise(quantised: Uint16Array, slope: number, intercept: number): F
 }
 
 /** Cheap facts about the source: enough to notice almost every change without reading it. */
-async function statSource(sourcePath: string): Promise<SourceStats> {
+export async function statSource(sourcePath: string): Promise<SourceStats> {
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(sourcePath);

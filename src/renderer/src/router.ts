@@ -9,6 +9,13 @@ export function createWorkbenchRouter(): Router {
     routes: [
       { path: '/', name: 'projects', component: ProjectsPage },
       { path: '/projects/:projectId', name: 'project', component: ProjectPage, props: true },
+      {
+        path: '/projects/:projectId/studies/:studyId',
+        name: 'study',
+        // The viewer (cornerstone3D, vtk.js) loads only when a study is opened.
+        component: () => import('./pages/StudyPage.vue'),
+        props: true,
+      },
       { path: '/settings', name: 'settings', component: SettingsPage },
     ],
   });

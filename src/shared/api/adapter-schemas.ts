@@ -32,6 +32,8 @@ export const AdapterRowSchema = z.object({
   baseCheckpointSizeBytes: z.number().int().nonnegative().nullable(),
   /** sizeBytes / baseCheckpointSizeBytes, or null when the base checkpoint is not known. */
   sizeRatio: z.number().nonnegative().nullable(),
+  /** The project's active adapter: evaluations and Grad-CAM use it when no model is named. */
+  active: z.boolean(),
 });
 export type AdapterRow = z.infer<typeof AdapterRowSchema>;
 

@@ -17,14 +17,21 @@ export const BaseModelInfoSchema = z.object({
 });
 export type BaseModelInfo = z.infer<typeof BaseModelInfoSchema>;
 
+/**
+ * Either a CT-VLM checkpoint folder with its tokenizer and preset, or a model of the data folder's
+ * model library (an imported Merlin or CT-CLIP, with its own tokenizer; the preset defaults to the
+ * one it was imported with). The service names what is missing.
+ */
 export const SetBaseModelInputSchema = z
   .object({
     /** A CT-VLM checkpoint folder (model.safetensors + config.json). */
-    checkpoint: z.string().min(1),
-    /** The model's own tokenizer folder (tokenizer.json). */
-    tokenizer: z.string().min(1),
-    /** A built-in preset name or a preset JSON file. */
-    preset: z.string().min(1),
+    checkpoint: z.string().min(1).optional(),
+    /** The model's own tokenizer folder (tokenizer.json); with `checkpoint`. */
+    tokenizer: z.string().min(1).optional(),
+    /** A model-library id (`ctvlm model list`), instead of `checkpoint`. */
+    library: z.string().min(1).optional(),
+    /** A built-in preset name or a preset JSON file (required with `checkpoint`). */
+    preset: z.string().min(1).optional(),
   })
   .strict();
 export type SetBaseModelInput = z.infer<typeof SetBaseModelInputSchema>;
@@ -64,8 +71,16 @@ export const StartEvaluationInputSchema = z
     probe: z.enum(['none', 'linear']).default('none'),
   })
   .strict();
-export type StartEvaluationInput = z.input<typeof StartEvaluationInputSchema>;
 export type EvaluationRequest = z.output<typeof StartEvaluationInputSchema>;
+
+/**
+ * What a caller of `evaluations.start` gives: without a source, the service evaluates the project's
+ * active adapter (else the base model); an explicit {kind: 'base'} still means the base model.
+ */
+export const StartEvaluationRouteInputSchema = StartEvaluationInputSchema.extend({
+  source: ModelSourceSchema.optional(),
+}).strict();
+export type StartEvaluationInput = z.input<typeof StartEvaluationRouteInputSchema>;
 
 const RetrievalDirectionSchema = z.object({
   recallAt1: ConfidenceIntervalSchema,
@@ -221,8 +236,13 @@ export const StartGradCamInputSchema = z
     output: z.string().min(1).optional(),
   })
   .strict();
-export type StartGradCamInput = z.input<typeof StartGradCamInputSchema>;
 export type GradCamRequest = z.output<typeof StartGradCamInputSchema>;
+
+/** What a caller of `gradcam.start` gives: without a source, the project's active adapter (else the base model). */
+export const StartGradCamRouteInputSchema = StartGradCamInputSchema.extend({
+  source: ModelSourceSchema.optional(),
+}).strict();
+export type StartGradCamInput = z.input<typeof StartGradCamRouteInputSchema>;
 
 export const GradCamResultSchema = z.object({
   file: z.string(),
@@ -246,3 +266,13 @@ export const GradCamResultSchema = z.object({
   }),
 });
 export type GradCamResult = z.infer<typeof GradCamResultSchema>;
+
+/** A Grad-CAM map kept in the project (files/gradcam/NAME.nii.gz beside NAME.json, its result). */
+export const GradCamMapSchema = GradCamResultSchema.extend({
+  /** The file's name in files/gradcam/: what viewer-files.ts's gradCamFile() takes. */
+  fileName: z.string(),
+  /** Which model explained it: "base", an adapter's name, or "run NAME (best|last)". */
+  modelLabel: z.string(),
+  createdAt: z.string(),
+});
+export type GradCamMap = z.infer<typeof GradCamMapSchema>;

@@ -10,10 +10,12 @@ export const JOB_KINDS = [
   'evaluation.run',
   'extraction.run',
   'gradcam.run',
+  'models.import',
   'ollama.pull',
   'system.doctor',
   'training.run',
   'training.sweep',
+  'viewer.volume',
 ] as const;
 export const JobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKindSchema>;

@@ -60,6 +60,25 @@ export const StudyRowSchema = z.object({
 });
 export type StudyRow = z.infer<typeof StudyRowSchema>;
 
+/** One study for the viewer: its row, the whole report, and what its volume is. */
+export const StudyDetailSchema = z.object({
+  study: StudyRowSchema,
+  /** The full report text (null when the study has none). */
+  report: z.string().nullable(),
+  /** The stored CT as imported: voxels per axis and spacing in mm; null when it cannot be read. */
+  volume: z
+    .object({
+      dims: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+      spacingMm: z.tuple([z.number(), z.number(), z.number()]),
+      /** The preset the "preprocessed" volume is made with (the project's base model's); null with no base model. */
+      preprocessPreset: z.string().nullable(),
+    })
+    .nullable(),
+  /** Why the volume could not be read, when volume is null. */
+  volumeError: z.string().nullable(),
+});
+export type StudyDetail = z.infer<typeof StudyDetailSchema>;
+
 /** A project name becomes a folder name: keep it printable and short. */
 export const ProjectNameSchema = z
   .string()

@@ -23,8 +23,9 @@ import {
   ProjectionPointSchema,
   SetBaseModelInputSchema,
   SimilarityMatrixSchema,
-  StartEvaluationInputSchema,
-  StartGradCamInputSchema,
+  StartEvaluationRouteInputSchema,
+  StartGradCamRouteInputSchema,
+  GradCamMapSchema,
 } from './evaluation-schemas';
 import {
   AgreementRowSchema,
@@ -40,6 +41,7 @@ import {
   SentenceReviewSchema,
   StartExtractionInputSchema,
 } from './extraction-schemas';
+import { FoundationModelInfoSchema, ImportFoundationModelInputSchema } from './foundation-model-schemas';
 import { JobIdSchema, JobInfoSchema } from './job-schemas';
 import { RunDetailSchema, RunSummarySchema, SweepRowSchema } from './run-schemas';
 import {
@@ -47,6 +49,7 @@ import {
   ProjectIdSchema,
   ProjectNameSchema,
   ProjectSummarySchema,
+  StudyDetailSchema,
   StudyRowSchema,
 } from './project-schemas';
 
@@ -125,6 +128,11 @@ export const routes = {
     z.object({ total: z.number().int(), studies: z.array(StudyRowSchema) }),
     'Studies of a project (searchable, by split), with a report excerpt, evaluation-only labels and extraction status.',
   ),
+  'studies.get': route(
+    z.object({ projectId: ProjectIdSchema, studyId: z.number().int().positive() }).strict(),
+    StudyDetailSchema,
+    "One study for the viewer: its row, full report, and its volume's size and spacing.",
+  ),
   'datasets.import': route(
     ImportDatasetInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     z.object({ jobId: JobIdSchema }),
@@ -191,6 +199,11 @@ export const routes = {
     z.object({ deleted: z.literal(true), name: z.string() }),
     'Remove an adapter: its row and its folder in the project.',
   ),
+  'adapters.activate': route(
+    z.object({ projectId: ProjectIdSchema, adapterId: AdapterIdSchema.nullable() }).strict(),
+    z.object({ adapters: z.array(AdapterRowSchema) }),
+    "Make an adapter the project's active one (null: none): evaluations and Grad-CAM use it when no model is named.",
+  ),
   'adapters.merge': route(
     MergeAdapterInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     MergedCheckpointSchema,
@@ -204,7 +217,17 @@ export const routes = {
   'models.setBase': route(
     SetBaseModelInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     BaseModelInfoSchema,
-    'Check a CT-VLM checkpoint with its tokenizer and copy it into the project as its base model.',
+    'Check a CT-VLM checkpoint with its tokenizer (or a model-library Merlin / CT-CLIP) and copy it into the project as its base model.',
+  ),
+  'models.import': route(
+    ImportFoundationModelInputSchema,
+    z.object({ jobId: JobIdSchema }),
+    'Import a Merlin or CT-CLIP checkpoint (.pt/.pth or .safetensors) into the model library; the job returns ImportFoundationModelResult.',
+  ),
+  'models.list': route(
+    Empty,
+    z.object({ models: z.array(FoundationModelInfoSchema) }),
+    'The imported foundation models in the data folder.',
   ),
   'evaluations.tasks': route(
     Empty,
@@ -221,9 +244,9 @@ export const routes = {
     'The built-in zero-shot tasks (a task JSON file can be given instead).',
   ),
   'evaluations.start': route(
-    StartEvaluationInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    StartEvaluationRouteInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     z.object({ jobId: JobIdSchema }),
-    'Evaluate the base model, an adapter or a run zero-shot on a split, in the background.',
+    'Evaluate the base model, an adapter or a run zero-shot on a split, in the background (no source: the active adapter, else base).',
   ),
   'evaluations.list': route(
     z.object({ projectId: ProjectIdSchema, task: z.string().min(1).nullable().default(null) }).strict(),
@@ -271,9 +294,14 @@ export const routes = {
     'A cosine-similarity matrix of an evaluation, ordered by a class label.',
   ),
   'gradcam.start': route(
-    StartGradCamInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
+    StartGradCamRouteInputSchema.extend({ projectId: ProjectIdSchema }).strict(),
     z.object({ jobId: JobIdSchema }),
-    'Compute a 3D Grad-CAM map of one study for a text, written as NIfTI on the CT grid, in the background.',
+    'Compute a 3D Grad-CAM map of one study for a text, written as NIfTI on the CT grid, in the background (no source: the active adapter, else base).',
+  ),
+  'gradcam.list': route(
+    z.object({ projectId: ProjectIdSchema, studyId: z.number().int().positive() }).strict(),
+    z.object({ maps: z.array(GradCamMapSchema) }),
+    "A study's Grad-CAM maps kept in the project, newest first.",
   ),
   'runs.start': route(
     z

@@ -160,6 +160,10 @@ export const EpochRecordSchema = z.object({
   peakTensorBytes: z.number(),
   /** Peak resident memory of the process (bytes). */
   peakRssBytes: z.number(),
+  /** Peak bytes the backend held on the GPU (WebGPU, WebGL); null on a backend that reports none (CPU, wasm, tensorflow). */
+  peakGpuBytes: z.number().nullable().default(null),
+  /** The compute backend the epoch ran on (null in records from before it was kept). */
+  backend: z.string().nullable().default(null),
   seconds: z.number(),
   best: z.boolean(),
 });

@@ -264,6 +264,43 @@ describe('zero-shot evaluation', { timeout: 360_000 }, () => {
     expect(fromRun.metrics.classification).toEqual(adapted.metrics.classification);
   });
 
+  it('uses the active adapter where no model is named; an explicit base still means base', async () => {
+    const listed = (await api.invoke('adapters.list', { projectId })).adapters;
+    const textLora = listed.find((row) => row.name === 'text-lora');
+    if (!textLora) throw new Error('the previous test imports text-lora');
+    expect(listed.every((row) => !row.active)).toBe(true);
+
+    const activated = (await api.invoke('adapters.activate', { projectId, adapterId: textLora.id })).adapters;
+    expect(activated.filter((row) => row.active).map((row) => row.name)).toEqual(['text-lora']);
+    expect((await api.invoke('adapters.list', { projectId })).adapters).toEqual(activated);
+
+    const byDefault = await evaluate({ seed: 5, projections: false });
+    expect(byDefault.metrics.model).toMatchObject({ kind: 'adapter', label: 'text-lora' });
+    const explicitBase = await evaluate({ seed: 5, projections: false, source: { kind: 'base' } });
+    expect(explicitBase.metrics.model).toMatchObject({ kind: 'base', label: 'base' });
+    const gradcam = await api.invoke('gradcam.start', { projectId, study: 1, text: 'Liver mass is present.' });
+    const map = (await jobResult(api, gradcam.jobId)) as { file: string };
+    expect(path.basename(map.file)).toMatch(/-text-lora-\d+\.nii\.gz$/);
+
+    // Cleared: the base model is the default again.
+    const cleared = (await api.invoke('adapters.activate', { projectId, adapterId: null })).adapters;
+    expect(cleared.some((row) => row.active)).toBe(false);
+    expect((await evaluate({ seed: 5, projections: false })).metrics.model.kind).toBe('base');
+
+    // Deleting the active adapter clears it, and an unknown adapter is refused.
+    const copy = await api.invoke('adapters.import', {
+      projectId,
+      folder: path.join(projectPath, 'files', 'adapters', 'text-lora'),
+      name: 'text-lora-copy',
+    });
+    await api.invoke('adapters.activate', { projectId, adapterId: copy.id });
+    await api.invoke('adapters.delete', { projectId, adapterId: copy.id });
+    expect((await api.invoke('adapters.list', { projectId })).adapters.some((row) => row.active)).toBe(false);
+    expect((await evaluate({ seed: 5, projections: false })).metrics.model.kind).toBe('base');
+    const unknown = await api.invoke('adapters.activate', { projectId, adapterId: 999 }).catch((e: unknown) => e);
+    expect((unknown as AppError).message).toMatch(/no adapter with id 999/);
+  });
+
   it('refuses a results folder holding other files, and an unknown run', async () => {
     const busy = tempDir();
     fs.writeFileSync(path.join(busy, 'thesis.docx'), 'keep me');

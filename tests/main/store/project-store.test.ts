@@ -6,6 +6,12 @@ import { runMigrations } from '../../../src/main/store/migrate';
 import { PROJECT_APPLICATION_ID, projectDatabase } from '../../../src/main/store/project-schema';
 import { createProject, openProject, projectDbPath } from '../../../src/main/store/project-store';
 import {
+  deleteAdapterRecord,
+  findActiveAdapter,
+  listAdapterRecords,
+  setActiveAdapter,
+} from '../../../src/main/store/repositories/adapter-repository';
+import {
   insertDataset,
   insertStudyWithReport,
   listStudies,
@@ -128,6 +134,58 @@ describe('project store', () => {
     }
     const backup = new Database(`${projectDbPath(dir)}.v1.bak`, { readonly: true });
     expect(backup.pragma('user_version', { simple: true })).toBe(1);
+    backup.close();
+  });
+
+  it('migrates a version 6 project to 7: an active adapter (one at most, cleared with its row) and GPU bytes per epoch', () => {
+    const dir = path.join(tempDir(), 'v6');
+    writeProjectAtVersion(dir, 6);
+    const old = new Database(projectDbPath(dir));
+    const insertAdapter = old.prepare(
+      `INSERT INTO adapters (name, base_model, base_model_sha256, path, sha256, size_bytes, trainable_params, config_json, created_at)
+       VALUES (?, 'tiny', 'abc', ?, 'def', 10, 5, '{}', '2025-01-01')`,
+    );
+    insertAdapter.run('first', 'files/adapters/first');
+    insertAdapter.run('second', 'files/adapters/second');
+    old
+      .prepare(
+        "INSERT INTO runs (name, method, config_json, status, created_at) VALUES ('r', 'peft', '{}', 'succeeded', 'now')",
+      )
+      .run();
+    old.prepare("INSERT INTO run_epochs (run_id, epoch, metrics_json, created_at) VALUES (1, 1, '{}', 'now')").run();
+    old.close();
+
+    const project = openProject(dir, { mode: 'write' });
+    try {
+      expect(project.schemaVersion).toBe(LATEST);
+      expect(LATEST).toBeGreaterThanOrEqual(7);
+      // Existing rows: no adapter active, no GPU bytes known.
+      expect(project.db.prepare('SELECT name, active FROM adapters ORDER BY id').all()).toEqual([
+        { name: 'first', active: 0 },
+        { name: 'second', active: 0 },
+      ]);
+      expect(project.db.prepare('SELECT peak_gpu_bytes FROM run_epochs').get()).toEqual({ peak_gpu_bytes: null });
+      project.db.prepare('UPDATE run_epochs SET peak_gpu_bytes = ? WHERE run_id = 1').run(123_456_789);
+      expect(project.db.prepare('SELECT peak_gpu_bytes FROM run_epochs').get()).toEqual({
+        peak_gpu_bytes: 123_456_789,
+      });
+
+      setActiveAdapter(project.db, 1);
+      expect(findActiveAdapter(project.db)?.name).toBe('first');
+      setActiveAdapter(project.db, 2); // moves, never two
+      expect(listAdapterRecords(project.db).map((record) => [record.name, record.active])).toEqual([
+        ['first', false],
+        ['second', true],
+      ]);
+      expect(() => project.db.prepare('UPDATE adapters SET active = 1 WHERE id = 1').run()).toThrow(/UNIQUE/);
+      expect(() => project.db.prepare('UPDATE adapters SET active = 2 WHERE id = 1').run()).toThrow(/CHECK/);
+      deleteAdapterRecord(project.db, 2);
+      expect(findActiveAdapter(project.db)).toBeNull();
+    } finally {
+      project.close();
+    }
+    const backup = new Database(`${projectDbPath(dir)}.v6.bak`, { readonly: true });
+    expect(backup.pragma('user_version', { simple: true })).toBe(6);
     backup.close();
   });
 

@@ -108,11 +108,12 @@ function checkpointFile(run: RunDetail, tag: 'last' | 'best', file: string): Buf
 
 /** What must match between runs: everything but timings and memory. */
 function reproducible(epochs: readonly EpochRecord[]): unknown[] {
-  return epochs.map(({ seconds, volumesPerSecond, peakTensorBytes, peakRssBytes, ...rest }) => {
+  return epochs.map(({ seconds, volumesPerSecond, peakTensorBytes, peakRssBytes, peakGpuBytes, ...rest }) => {
     expect(seconds).toBeGreaterThan(0);
     expect(volumesPerSecond).toBeGreaterThan(0);
     expect(peakTensorBytes).toBeGreaterThan(0);
     expect(peakRssBytes).toBeGreaterThan(0);
+    expect(peakGpuBytes === null || peakGpuBytes > 0).toBe(true);
     return rest;
   });
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessBridge } from '../../../src/main/api/in-process-bridge';
 import type { Workbench } from '../../../src/main/services/workbench';
@@ -98,6 +99,20 @@ describe('training runs', { timeout: 300_000 }, () => {
       expect(epoch.volumesPerSecond).toBeGreaterThan(0);
       expect(epoch.peakTensorBytes).toBeGreaterThan(0);
       expect(epoch.peakRssBytes).toBeGreaterThan(0);
+      // GPU bytes only where the backend holds GPU memory (webgpu); null on wasm, cpu and tensorflow.
+      expect(epoch.backend).toMatch(/^(tensorflow|webgpu|wasm|cpu)$/);
+      if (epoch.backend === 'webgpu') expect(epoch.peakGpuBytes).toBeGreaterThan(0);
+      else expect(epoch.peakGpuBytes).toBeNull();
+    }
+    // The epoch rows carry it in their own column (migration 7).
+    const db = new Database(path.join(projectPath, 'project.sqlite'), { readonly: true });
+    try {
+      const columns = db
+        .prepare('SELECT epoch, peak_gpu_bytes AS gpu FROM run_epochs WHERE run_id = ? ORDER BY epoch')
+        .all(result.runId);
+      expect(columns).toEqual(run.epochs.map((epoch) => ({ epoch: epoch.epoch, gpu: epoch.peakGpuBytes })));
+    } finally {
+      db.close();
     }
     // The temperature trains (HCC-Merlin): it moved from its initial 1.
     expect(run.epochs[1]!.temperature).not.toBe(1);

@@ -5,21 +5,24 @@
  */
 import { BugError } from '../../../shared/errors';
 import type { TextTokenizer } from '../../text/tokenizer';
-import type { CtVlm } from '../models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../models/contrastive-model';
 import { tf } from '../tf';
 
 /** L2-normalised text embeddings, [texts.length, embedDim] row-major. */
 export async function encodeTexts(
-  model: CtVlm,
+  model: ContrastiveModel,
   tokenizer: TextTokenizer,
   texts: readonly string[],
   batchSize = 16,
 ): Promise<Float32Array> {
-  const dim = model.config.embedDim;
+  const dim = model.embedDim;
   const out = new Float32Array(texts.length * dim);
-  const maxLength = model.config.text.maxLength;
+  const maxLength = model.maxTextLength;
   for (let start = 0; start < texts.length; start += batchSize) {
-    const batch = tokenizer.encodeBatch(texts.slice(start, start + batchSize), maxLength);
+    const batch = tokenizer.encodeBatch(
+      texts.slice(start, start + batchSize).map((text) => model.prepareText(text)),
+      maxLength,
+    );
     const embedding = tf.tidy(() =>
       model.encodeText(
         tf.tensor2d(batch.ids, [batch.batch, maxLength], 'int32'),
@@ -51,11 +54,11 @@ export function volumeBatch(volumes: readonly Float32Array[], dims: readonly [nu
 
 /** L2-normalised image embeddings of one batch, [volumes.length, embedDim] row-major. */
 export async function encodeVolumes(
-  model: CtVlm,
+  model: ContrastiveModel,
   volumes: readonly Float32Array[],
   dims: readonly [number, number, number],
 ): Promise<Float32Array> {
-  const embedding = tf.tidy(() => model.encodeImage(volumeBatch(volumes, dims)));
+  const embedding = tf.tidy(() => model.encodeVolumes(volumeBatch(volumes, dims)));
   try {
     return Float32Array.from(await embedding.data<'float32'>());
   } finally {

@@ -5,7 +5,7 @@
  * Upsampling to the CT's grid is done by feature-map-to-grid.ts.
  */
 import { BugError } from '../../../shared/errors';
-import type { CtVlm } from '../models/ctvlm/ct-vlm';
+import type { ContrastiveModel } from '../models/contrastive-model';
 import { tf } from '../tf';
 import { volumeBatch } from './encode-batches';
 
@@ -28,13 +28,13 @@ export interface GradCamMap {
  * cos(image, a) − cos(image, b)). Leaves no tensor behind.
  */
 export async function gradCam(
-  model: CtVlm,
+  model: ContrastiveModel,
   volume: Float32Array,
   dims: readonly [number, number, number],
   text: Float32Array,
 ): Promise<GradCamMap> {
-  if (text.length !== model.config.embedDim) {
-    throw new BugError(`A text embedding of ${text.length} values for a model of ${model.config.embedDim}.`);
+  if (text.length !== model.embedDim) {
+    throw new BugError(`A text embedding of ${text.length} values for a model of ${model.embedDim}.`);
   }
   const features = tf.tidy(() => model.imageFeatures(volumeBatch([volume], dims)));
   const textTensor = tf.tensor2d(text, [1, text.length]);

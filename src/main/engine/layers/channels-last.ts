@@ -49,8 +49,19 @@ export function torchToTfFilter(weight: Tensor): tf.Tensor5D {
   return tf.tidy(() => {
     const [out = 1, inChannels = 1, kd = 1, kh = 1, kw = 1] = weight.shape;
     const kernel = kd * kh * kw;
-    const kernelFirst = tf.transpose(tf.reshape(weight, [out * inChannels, kernel])); // [K, out*in]
+    const kernelFirst = transpose2d(tf.reshape(weight, [out * inChannels, kernel])); // [K, out*in]
     const inBeforeOut = tf.transpose(tf.reshape(kernelFirst, [kernel, out, inChannels]), [0, 2, 1]); // [K, in, out]
     return tf.reshape(inBeforeOut, [kd, kh, kw, inChannels, out]);
   });
+}
+
+/**
+ * A 2-D transpose. One whose side is 1 keeps the element order, so it is a reshape: no copy, and
+ * no tfjs-backend-webgpu 4.22 transpose kernel, which tiles 16x16 and so cannot take a side over
+ * 65,535 x 16 = 1,048,560 ("Dispatch size exceeds WebGPU limits in Y or Z dimension"): a 1x1x1
+ * Conv3d weight of 2048 x 512 (Merlin's layer4 and contrastive head) is such a [1048576, 1].
+ */
+export function transpose2d(x: Tensor): tf.Tensor2D {
+  const [rows = 1, cols = 1] = x.shape;
+  return rows === 1 || cols === 1 ? tf.reshape(x, [cols, rows]) : tf.transpose(x as tf.Tensor2D);
 }

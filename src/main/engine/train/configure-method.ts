@@ -2,17 +2,66 @@
  * Puts a training method on a freshly loaded model: wraps the LoRA / ConvLoRA layers the method
  * asks for, decides which parameters train, and sets the temperature's initial value. Every other
  * parameter is frozen.
+ *
+ * Merlin and CT-CLIP take the LoRA methods only (their runs write adapters): on Merlin, `peft` is
+ * HCC-Merlin's preset (the default imageLora/textLora, with Merlin's `logit_scale` as the
+ * temperature); on CT-CLIP, `peft` is MedCT-VLM's LoRA preset (medct-vlm-lora.ts), nothing else trained.
  */
-import type { LoraSettings, RunConfig } from '../../../shared/api/run-schemas';
+import {
+  DEFAULT_IMAGE_LORA,
+  DEFAULT_TEXT_LORA,
+  type LoraSettings,
+  type RunConfig,
+  type RunMethod,
+} from '../../../shared/api/run-schemas';
 import { UserError } from '../../../shared/errors';
 import { applyLora, type LoraKind } from '../lora/apply-lora';
 import { loraParameterNames } from '../lora/lora-modules';
-import type { CtVlm } from '../models/ctvlm/ct-vlm';
+import type { ContrastiveArch, ContrastiveModel } from '../models/contrastive-model';
+import { MEDCT_VLM_TEXT_LORA, MEDCT_VLM_VISION_LORA } from '../models/ctclip/medct-vlm-lora';
 import { tf } from '../tf';
 
 /** HCC-Merlin trains the two projections and the temperature besides the adapters. */
 export const PROJECTION_PARAMETERS =
   /^(temperature$|encode_image\.i3_resnet\.contrastive_head\.|encode_text\.linear_layer\.)/;
+
+/** The same for Merlin, whose temperature is `logit_scale` (HCC_MERLIN_WHOLE_PARAMETERS). */
+const MERLIN_PROJECTION_PARAMETERS =
+  /^(logit_scale$|encode_image\.i3_resnet\.contrastive_head\.|encode_text\.linear_layer\.)/;
+
+/** The methods each architecture takes: Merlin and CT-CLIP runs write adapters, so LoRA methods only. */
+export const ARCH_METHODS: Readonly<Record<ContrastiveArch, readonly RunMethod[]>> = {
+  ctvlm: ['peft', 'full', 'text-lora', 'image-conv-lora', 'projections', 'attention-lora'],
+  merlin: ['peft', 'text-lora', 'image-conv-lora', 'attention-lora'],
+  ctclip: ['peft', 'text-lora', 'attention-lora'],
+};
+
+/** Refuse a method (or LoRA settings) the base model's architecture cannot take, before any work. */
+export function checkMethodFitsArch(arch: ContrastiveArch, config: RunConfig): void {
+  const fail = (message: string): UserError => new UserError('RUN_CONFIG_INVALID', message);
+  const methods = ARCH_METHODS[arch];
+  if (!methods.includes(config.method)) {
+    throw fail(
+      `Method "${config.method}" does not fit the project's ${arch} base model: ${arch} runs train LoRA adapters ` +
+        `(whole checkpoints of ${arch} are not written); use one of ${methods.join(', ')}.`,
+    );
+  }
+  if (arch === 'ctclip' && config.method === 'peft') {
+    const changed = (
+      [
+        ['imageLora', config.imageLora, DEFAULT_IMAGE_LORA],
+        ['textLora', config.textLora, DEFAULT_TEXT_LORA],
+      ] as const
+    ).filter(([, given, preset]) => JSON.stringify(given) !== JSON.stringify(preset));
+    if (changed.length > 0) {
+      throw fail(
+        `Method "peft" on a ctclip base model applies MedCT-VLM's LoRA preset (CTViT to_q/to_kv/to_out r=16 α=32; ` +
+          `BERT query/key/value/dense r=8 α=16), so ${changed.map(([name]) => name).join(' and ')} cannot be set; ` +
+          'use "text-lora" or "attention-lora" with your own settings.',
+      );
+    }
+  }
+}
 
 export interface ConfiguredMethod {
   /** Wrapped module names (LoRA and ConvLoRA), in model order. */
@@ -28,8 +77,15 @@ export interface ConfiguredMethod {
   adapterCheckpoints: boolean;
 }
 
-export function configureMethod(model: CtVlm, config: RunConfig): ConfiguredMethod {
+export function configureMethod(model: ContrastiveModel, config: RunConfig): ConfiguredMethod {
+  checkMethodFitsArch(model.arch, config);
   const wrapped: string[] = [];
+  const keepTrainable =
+    model.arch === 'merlin'
+      ? MERLIN_PROJECTION_PARAMETERS
+      : model.arch === 'ctclip'
+        ? undefined
+        : PROJECTION_PARAMETERS;
   const lora = (settings: LoraSettings, kind: LoraKind, seed: number): void => {
     checkTargetsMatch(model, settings.targets);
     const result = applyLora(model, {
@@ -39,7 +95,7 @@ export function configureMethod(model: CtVlm, config: RunConfig): ConfiguredMeth
       alpha: settings.alpha,
       dropout: settings.dropout,
       seed,
-      keepTrainable: PROJECTION_PARAMETERS,
+      ...(keepTrainable ? { keepTrainable } : {}),
     });
     wrapped.push(...result.wrapped);
   };
@@ -51,6 +107,12 @@ export function configureMethod(model: CtVlm, config: RunConfig): ConfiguredMeth
       model.setTrainable((name) => PROJECTION_PARAMETERS.test(name));
       break;
     case 'peft':
+      if (model.arch === 'ctclip') {
+        // MedCT-VLM: LoRA on CTViT's attention and on BERT; nothing else trains.
+        lora(MEDCT_VLM_VISION_LORA, 'lora', config.seed + 1);
+        lora(MEDCT_VLM_TEXT_LORA, 'lora', config.seed + 2);
+        break;
+      }
       lora(config.imageLora, 'conv-lora', config.seed + 1);
       lora(config.textLora, 'lora', config.seed + 2);
       break;
@@ -82,24 +144,24 @@ export function configureMethod(model: CtVlm, config: RunConfig): ConfiguredMeth
 }
 
 /** Sets τ (logits = cos / τ) in the model's own parametrisation: τ itself, or ln(1/τ) for exp. */
-export function setTemperature(model: CtVlm, tau: number): void {
-  const raw = model.config.temperature.parametrisation === 'divide' ? tau : Math.log(1 / tau);
+export function setTemperature(model: ContrastiveModel, tau: number): void {
+  const raw = model.temperatureParametrisation === 'divide' ? tau : Math.log(1 / tau);
   const value = tf.scalar(raw);
   model.temperature.assign(value);
   value.dispose();
 }
 
 /** τ from the model's temperature parameter. */
-export async function temperatureOf(model: CtVlm): Promise<number> {
+export async function temperatureOf(model: ContrastiveModel): Promise<number> {
   const raw = (await model.temperature.data())[0] ?? NaN;
-  return model.config.temperature.parametrisation === 'divide' ? raw : Math.exp(-raw);
+  return model.temperatureParametrisation === 'divide' ? raw : Math.exp(-raw);
 }
 
 /**
  * Every target must match some module, as applyLora checks for a list of names: joined into one
  * pattern, a misspelt target beside matching ones would otherwise be skipped without a word.
  */
-function checkTargetsMatch(model: CtVlm, targets: readonly string[]): void {
+function checkTargetsMatch(model: ContrastiveModel, targets: readonly string[]): void {
   const names = model.namedModules().map(([name]) => name);
   for (const target of targets) {
     const whole = new RegExp(`^(?:${targetPattern([target]).source})$`);

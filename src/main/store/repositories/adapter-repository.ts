@@ -16,32 +16,55 @@ export interface AdapterRecord {
   trainableParams: number;
   configJson: string;
   createdAt: string;
+  /** The project's active adapter: the default model where none is named (at most one). */
+  active: boolean;
 }
 
-export type NewAdapterRecord = Omit<AdapterRecord, 'id' | 'createdAt'>;
+export type NewAdapterRecord = Omit<AdapterRecord, 'id' | 'createdAt' | 'active'>;
+
+type StoredAdapter = Omit<AdapterRecord, 'active'> & { active: 0 | 1 };
 
 const COLUMNS = `id, run_id AS runId, name, base_model AS baseModel, base_model_sha256 AS baseModelSha256, path,
   sha256, size_bytes AS sizeBytes, trainable_params AS trainableParams, config_json AS configJson,
-  created_at AS createdAt`;
+  created_at AS createdAt, active`;
+
+function toRecord(row: StoredAdapter): AdapterRecord {
+  return { ...row, active: row.active === 1 };
+}
 
 export function listAdapterRecords(db: Database.Database): AdapterRecord[] {
-  return db.prepare(`SELECT ${COLUMNS} FROM adapters ORDER BY id`).all() as AdapterRecord[];
+  return (db.prepare(`SELECT ${COLUMNS} FROM adapters ORDER BY id`).all() as StoredAdapter[]).map(toRecord);
 }
 
 export function findAdapterByName(db: Database.Database, name: string): AdapterRecord | null {
-  return (db.prepare(`SELECT ${COLUMNS} FROM adapters WHERE name = ?`).get(name) as AdapterRecord | undefined) ?? null;
+  const row = db.prepare(`SELECT ${COLUMNS} FROM adapters WHERE name = ?`).get(name) as StoredAdapter | undefined;
+  return row ? toRecord(row) : null;
+}
+
+/** The project's active adapter, or null when the base model is the default. */
+export function findActiveAdapter(db: Database.Database): AdapterRecord | null {
+  const row = db.prepare(`SELECT ${COLUMNS} FROM adapters WHERE active = 1`).get() as StoredAdapter | undefined;
+  return row ? toRecord(row) : null;
+}
+
+/** Make `id` the active adapter (null: none), in one transaction. */
+export function setActiveAdapter(db: Database.Database, id: number | null): void {
+  db.transaction(() => {
+    db.prepare('UPDATE adapters SET active = 0 WHERE active = 1').run();
+    if (id !== null) db.prepare('UPDATE adapters SET active = 1 WHERE id = ?').run(id);
+  })();
 }
 
 /** The adapter with this id, or a PROJECT_NOT_FOUND-style refusal naming the project folder. */
 export function getAdapterRecord(db: Database.Database, id: number, projectDir: string): AdapterRecord {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM adapters WHERE id = ?`).get(id) as AdapterRecord | undefined;
+  const row = db.prepare(`SELECT ${COLUMNS} FROM adapters WHERE id = ?`).get(id) as StoredAdapter | undefined;
   if (!row) {
     throw new UserError(
       'INVALID_INPUT',
       `The project ${projectDir} has no adapter with id ${id}; list them with \`ctvlm adapter list\`.`,
     );
   }
-  return row;
+  return toRecord(row);
 }
 
 export function insertAdapterRecord(db: Database.Database, record: NewAdapterRecord): AdapterRecord {
@@ -63,7 +86,7 @@ export function insertAdapterRecord(db: Database.Database, record: NewAdapterRec
       record.configJson,
       createdAt,
     );
-  return { ...record, id: Number(result.lastInsertRowid), createdAt };
+  return { ...record, id: Number(result.lastInsertRowid), createdAt, active: false };
 }
 
 export function deleteAdapterRecord(db: Database.Database, id: number): void {

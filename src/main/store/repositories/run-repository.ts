@@ -103,13 +103,23 @@ export function setRunTestEvaluation(db: Database.Database, runId: number, evalu
   db.prepare('UPDATE evaluations SET run_id = ? WHERE id = ?').run(runId, evaluationId);
 }
 
-/** Records an epoch (replacing a record of the same epoch left by a killed attempt) and the run's peak memory. */
+/**
+ * Records an epoch (replacing a record of the same epoch left by a killed attempt), its peak GPU
+ * bytes in their own column (null on a backend without GPU memory) and the run's peak memory.
+ */
 export function recordEpoch(db: Database.Database, runId: number, record: EpochRecord): void {
   db.transaction(() => {
     db.prepare(
-      `INSERT INTO run_epochs (run_id, epoch, metrics_json, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (run_id, epoch) DO UPDATE SET metrics_json = excluded.metrics_json, created_at = excluded.created_at`,
-    ).run(runId, record.epoch, JSON.stringify(record), now());
+      `INSERT INTO run_epochs (run_id, epoch, metrics_json, created_at, peak_gpu_bytes) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, epoch) DO UPDATE SET metrics_json = excluded.metrics_json, created_at = excluded.created_at,
+         peak_gpu_bytes = excluded.peak_gpu_bytes`,
+    ).run(
+      runId,
+      record.epoch,
+      JSON.stringify(record),
+      now(),
+      record.peakGpuBytes === null ? null : Math.round(record.peakGpuBytes),
+    );
     db.prepare('UPDATE runs SET peak_tensor_bytes = MAX(COALESCE(peak_tensor_bytes, 0), ?) WHERE id = ?').run(
       Math.round(record.peakTensorBytes),
       runId,
@@ -179,10 +189,13 @@ export function runDetail(db: Database.Database, run: string | number): RunDetai
 
 export function runEpochs(db: Database.Database, runId: number): EpochRecord[] {
   return (
-    db.prepare('SELECT metrics_json FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as Array<{
-      metrics_json: string;
-    }>
-  ).map((row) => EpochRecordSchema.parse(JSON.parse(row.metrics_json)));
+    db
+      .prepare('SELECT metrics_json, peak_gpu_bytes FROM run_epochs WHERE run_id = ? ORDER BY epoch')
+      .all(runId) as Array<{ metrics_json: string; peak_gpu_bytes: number | null }>
+  ).map((row) => ({
+    ...EpochRecordSchema.parse(JSON.parse(row.metrics_json)),
+    peakGpuBytes: row.peak_gpu_bytes,
+  }));
 }
 
 export function insertSweep(db: Database.Database, sweep: { name: string; config: unknown }): number {

@@ -110,23 +110,51 @@ export function listStudies(db: Database.Database, filter: StudyListFilter): { t
        ${where}
        ORDER BY s.id LIMIT ? OFFSET ?`,
     )
-    .all(...params, filter.limit, filter.offset) as Array<
-    StudyDbRow & { extraction: 'extracted' | 'failed' | 'none'; needs_review: number }
-  >;
+    .all(...params, filter.limit, filter.offset) as StudyListDbRow[];
+  return { total, studies: rows.map(toStudyRow) };
+}
+
+type StudyListDbRow = StudyDbRow & { extraction: 'extracted' | 'failed' | 'none'; needs_review: number };
+
+function toStudyRow(row: StudyListDbRow): StudyRow {
   return {
-    total,
-    studies: rows.map((row) => ({
-      id: row.id,
-      studyUid: row.study_uid,
-      patientId: row.patient_id,
-      datasetId: row.dataset_id,
-      split: row.split,
-      imagePath: row.image_path,
-      reportExcerpt: excerpt(row.report ?? ''),
-      labels: JSON.parse(row.labels_json) as Record<string, number>,
-      extraction: row.report === null ? 'none' : row.extraction,
-      needsReview: row.needs_review,
-    })),
+    id: row.id,
+    studyUid: row.study_uid,
+    patientId: row.patient_id,
+    datasetId: row.dataset_id,
+    split: row.split,
+    imagePath: row.image_path,
+    reportExcerpt: excerpt(row.report ?? ''),
+    labels: JSON.parse(row.labels_json) as Record<string, number>,
+    extraction: row.report === null ? 'none' : row.extraction,
+    needsReview: row.needs_review,
+  };
+}
+
+/** The image grid recorded at import (older projects have none). */
+export interface StoredImageMeta {
+  dims: [number, number, number];
+  spacingMm: [number, number, number];
+  kind: 'nifti' | 'dicom';
+}
+
+/** One study's row with its whole report and recorded image grid; null when the project has no such study. */
+export function getStudy(
+  db: Database.Database,
+  studyId: number,
+): { row: StudyRow; report: string | null; imageMeta: StoredImageMeta | null } | null {
+  const row = db
+    .prepare(
+      `SELECT s.id, s.study_uid, s.patient_id, s.dataset_id, s.split, s.image_path, s.labels_json, s.image_meta_json,
+         r.text AS report, ${EXTRACTION_STATUS} AS extraction, ${NEEDS_REVIEW} AS needs_review
+       FROM studies s LEFT JOIN reports r ON r.study_id = s.id WHERE s.id = ?`,
+    )
+    .get(studyId) as (StudyListDbRow & { image_meta_json: string | null }) | undefined;
+  if (!row) return null;
+  return {
+    row: toStudyRow(row),
+    report: row.report,
+    imageMeta: row.image_meta_json ? (JSON.parse(row.image_meta_json) as StoredImageMeta) : null,
   };
 }
 

@@ -25,6 +25,11 @@ export function readWebToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** The token this tab keeps (web mode), for requests outside the API such as the viewer's files. */
+export function getWebToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 export function createWebBridge(token: string): ApiBridge {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let socket: WebSocket | null = null;

@@ -14,6 +14,7 @@ import { symmetricInfoNce } from '../../losses/info-nce';
 import { expLogitScale, inverseTemperatureScale } from '../../losses/logit-scale';
 import { BertEncoder } from './bert-encoder';
 import { CtVlmConfigSchema, type CtVlmConfig, type CtVlmConfigInput } from './ctvlm-config';
+import type { ContrastiveModel, TemperatureParametrisation } from '../contrastive-model';
 import { I3ResNet } from './i3-resnet';
 
 class ImageTower extends Module {
@@ -44,7 +45,8 @@ class TextTower extends Module {
   }
 }
 
-export class CtVlm extends Module {
+export class CtVlm extends Module implements ContrastiveModel {
+  readonly arch = 'ctvlm' as const;
   readonly config: CtVlmConfig;
   private readonly encode_image: ImageTower;
   private readonly encode_text: TextTower;
@@ -61,6 +63,32 @@ export class CtVlm extends Module {
       'temperature',
       tf.scalar(parametrisation === 'divide' ? init : Math.log(init)),
     );
+  }
+
+  get modelName(): string {
+    return this.config.name;
+  }
+
+  get embedDim(): number {
+    return this.config.embedDim;
+  }
+
+  get maxTextLength(): number {
+    return this.config.text.maxLength;
+  }
+
+  get temperatureParametrisation(): TemperatureParametrisation {
+    return this.config.temperature.parametrisation;
+  }
+
+  /** The workbench's volumes are this model's own input. */
+  encodeVolumes(volumes: Tensor): Tensor {
+    return this.encodeImage(volumes);
+  }
+
+  /** Reports are tokenized as they are. */
+  prepareText(text: string): string {
+    return text;
   }
 
   /** volumes: [N, D, H, W, C] -> L2-normalised [N, embedDim]. */

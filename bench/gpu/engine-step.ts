@@ -1,0 +1,139 @@
+/**
+ * Times the engine's contrastive step (contrastiveStep + Adam, as bench/train-step.bench.ts) on the
+ * current tfjs backend, and counts what the step costs besides arithmetic: tfjs kernels run, peak
+ * tensor bytes (tfjs's own accounting, sampled at every tensor it tracks) and, on webgpu, the Dawn
+ * calls (dispatches, submits, buffer creations, read-backs) per step.
+ */
+import { CtVlm } from '../../src/main/engine/models/ctvlm/ct-vlm';
+import type { CtVlmConfig } from '../../src/main/engine/models/ctvlm/ctvlm-config';
+import { tf } from '../../src/main/engine/tf';
+import { contrastiveStep, type ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
+import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
+import type { BenchInput } from './sizes';
+
+export interface EngineTiming {
+  params: number;
+  /** the first step: shader compilation, Adam's state */
+  firstStepMs: number;
+  msAll: number[];
+  msMedian: number;
+  msMin: number;
+  kernelsPerStep: number;
+  /**
+   * largest sum of live tensor bytes tfjs tracked during the timed steps, less what was alive before
+   * this case's model was built (tensors leaked by an earlier failed case: see baselineTensorBytes)
+   */
+  peakTensorBytes: number;
+  /** tensor bytes alive before the model was built (0 unless an earlier case failed mid-step) */
+  baselineTensorBytes: number;
+  /** tf.memory() after the timed steps */
+  memoryAfter: Record<string, number | boolean | string[] | undefined>;
+  /** webgpu only: Dawn calls per timed step, and the peak bytes of live Dawn buffers */
+  dawnPerStep?: DawnCounts;
+  dawnPeakBufferBytes?: number;
+  /** webgpu only: bytes of Dawn buffers alive before the model was built (tfjs's pool and leaks) */
+  dawnBaselineBufferBytes?: number;
+}
+
+export interface TimingOptions {
+  warmups: number;
+  maxRuns: number;
+  minRuns: number;
+  /** stop adding runs (past minRuns) once the timed runs took this long */
+  maxSeconds: number;
+}
+
+let kernels = 0;
+let peakBytes = 0;
+let hooked = false;
+
+/** Counts engine.runKernel calls and samples engine numBytes at every trackTensor (instance wrappers). */
+function hookEngine(): void {
+  if (hooked) return;
+  hooked = true;
+  const engine = tf.engine();
+  const runKernel: unknown = Reflect.get(engine, 'runKernel');
+  const trackTensor: unknown = Reflect.get(engine, 'trackTensor');
+  if (typeof runKernel === 'function') {
+    const original = runKernel as (...args: unknown[]) => unknown;
+    Reflect.set(engine, 'runKernel', (...args: unknown[]): unknown => {
+      kernels += 1;
+      return original.apply(engine, args);
+    });
+  }
+  if (typeof trackTensor === 'function') {
+    const original = trackTensor as (...args: unknown[]) => unknown;
+    Reflect.set(engine, 'trackTensor', (...args: unknown[]): unknown => {
+      const result = original.apply(engine, args);
+      peakBytes = Math.max(peakBytes, engine.state.numBytes);
+      return result;
+    });
+  }
+}
+
+function seededBatch(config: CtVlmConfig, input: BenchInput, seed: number): ContrastiveBatch {
+  return tf.tidy(() => ({
+    volumes: tf.randomUniform([input.batch, ...input.volume, config.image.inputChannels], 0, 1, 'float32', seed),
+    ids: tf.randomUniform([input.batch, input.tokens], 1, config.text.vocabSize, 'int32', seed + 1),
+    mask: tf.ones([input.batch, input.tokens], 'int32'),
+  }));
+}
+
+async function step(model: CtVlm, optimizer: tf.Optimizer, batch: ContrastiveBatch): Promise<number> {
+  const started = process.hrtime.bigint();
+  await contrastiveStep(model, optimizer, batch);
+  await model.temperature.data(); // the queue runs in order: this waits for the whole update
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+export async function timeEngineStep(
+  config: CtVlmConfig,
+  input: BenchInput,
+  options: TimingOptions,
+  onWebgpu: boolean,
+): Promise<EngineTiming> {
+  hookEngine();
+  const baselineTensorBytes = tf.engine().state.numBytes;
+  const dawnBaselineBufferBytes = dawnBufferBytes().live;
+  const model = new CtVlm(config).train();
+  const optimizer = tf.train.adam(1e-4);
+  const batch = seededBatch(config, input, 1);
+  try {
+    const params = model.trainableParameters().reduce((sum, v) => sum + v.size, 0);
+    const firstStepMs = await step(model, optimizer, batch);
+    for (let i = 1; i < options.warmups; i += 1) await step(model, optimizer, batch);
+    const kernelsBefore = kernels;
+    const dawnBefore = dawnSnapshot();
+    peakBytes = tf.engine().state.numBytes;
+    resetDawnPeak();
+    const msAll: number[] = [];
+    let spent = 0;
+    while (msAll.length < options.maxRuns && (msAll.length < options.minRuns || spent < options.maxSeconds * 1000)) {
+      const ms = await step(model, optimizer, batch);
+      msAll.push(ms);
+      spent += ms;
+    }
+    const sorted = [...msAll].sort((a, b) => a - b);
+    const timing: EngineTiming = {
+      params,
+      firstStepMs,
+      msAll,
+      msMedian: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      msMin: sorted[0] ?? NaN,
+      kernelsPerStep: (kernels - kernelsBefore) / msAll.length,
+      peakTensorBytes: peakBytes - baselineTensorBytes,
+      baselineTensorBytes,
+      memoryAfter: { ...tf.memory() },
+    };
+    if (onWebgpu) {
+      timing.dawnPerStep = perStep(dawnBefore, dawnSnapshot(), msAll.length);
+      timing.dawnPeakBufferBytes = dawnBufferBytes().peak;
+      timing.dawnBaselineBufferBytes = dawnBaselineBufferBytes;
+    }
+    return timing;
+  } finally {
+    tf.dispose([batch.volumes, batch.ids, batch.mask]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
