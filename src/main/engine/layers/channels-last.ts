@@ -4,12 +4,25 @@
  * 5-D broadcast binary op fails on Dawn ("cannot index type 'vec5'"). These do the same work on
  * reshaped views instead.
  */
+import { BugError } from '../../../shared/errors';
 import { tf, type Tensor } from '../tf';
+
+/**
+ * Rows above which tfjs-backend-webgpu 4.22 cannot reduce a [rows, C] tensor over its rows: its
+ * Sum transposes to [C, rows] with 16x16 tiles, rows / 16 workgroups in one dimension, and WebGPU
+ * allows 65,535 ("Dispatch size exceeds WebGPU limits in Y or Z dimension"). The gradient of a
+ * per-channel scale, shift or bias is such a sum over every voxel of the batch (N·D·H·W rows),
+ * so full fine-tuning failed on GPUs from inputs of about 2 x 64 x 128 x 128.
+ */
+export const WEBGPU_MAX_REDUCED_ROWS = 65_535 * 16;
 
 /** x [..., C] + v [C], as a 2-D broadcast. */
 export function addChannelVector(x: Tensor, v: Tensor): Tensor {
   return tf.tidy(() => {
     const channels = x.shape[x.shape.length - 1] ?? 1;
+    const rows = x.size / channels;
+    if (rows > WEBGPU_MAX_REDUCED_ROWS)
+      return tf.reshape(scaleShiftManyRows(tf.reshape(x, [-1, channels]), null, v), x.shape);
     return tf.reshape(tf.add(tf.reshape(x, [-1, channels]), v), x.shape);
   });
 }
@@ -18,8 +31,44 @@ export function addChannelVector(x: Tensor, v: Tensor): Tensor {
 export function scaleShiftChannels(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
   return tf.tidy(() => {
     const channels = x.shape[x.shape.length - 1] ?? 1;
+    const rows = x.size / channels;
+    if (rows > WEBGPU_MAX_REDUCED_ROWS)
+      return tf.reshape(scaleShiftManyRows(tf.reshape(x, [-1, channels]), scale, shift), x.shape);
     return tf.reshape(tf.add(tf.mul(tf.reshape(x, [-1, channels]), scale), shift), x.shape);
   });
+}
+
+/** Σ over the rows of m [rows, C] → [C], as ones [1, rows] x m: a matmul has no such dispatch limit. */
+export function sumRows(m: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [rows = 1, channels = 1] = m.shape;
+    return tf.reshape(tf.matMul(tf.ones([1, rows]), m as tf.Tensor2D), [channels]);
+  });
+}
+
+type Inputs = Array<Tensor | tf.GradSaveFunc>;
+
+/** x2d [rows, C] · scale [C] + shift [C], whose scale and shift gradients are row sums by matmul. */
+const scaleShiftWithRowSums = tf.customGrad((...inputs: Inputs) => {
+  const [x, scale, shift, save] = inputs;
+  if (!(x instanceof tf.Tensor) || !(scale instanceof tf.Tensor) || !(shift instanceof tf.Tensor)) {
+    throw new BugError('scaleShiftWithRowSums was called with the wrong arguments.');
+  }
+  if (typeof save !== 'function') throw new BugError('scaleShiftWithRowSums needs its save function.');
+  save([x, scale]);
+  const value = tf.add(tf.mul(x, scale), shift);
+  const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+    const [savedX, savedScale] = saved;
+    if (!savedX || !savedScale) throw new BugError('scaleShiftWithRowSums lost its saved tensors.');
+    return [tf.mul(dy, savedScale), sumRows(tf.mul(dy, savedX)), sumRows(dy)];
+  };
+  return { value, gradFunc };
+});
+
+/** The many-rows path of the two above (scale null: a bias only). */
+function scaleShiftManyRows(x2d: Tensor, scale: Tensor | null, shift: Tensor): Tensor {
+  const channels = x2d.shape[1] ?? 1;
+  return scaleShiftWithRowSums(x2d, scale ?? tf.ones([channels]), shift);
 }
 
 /**
