@@ -110,12 +110,7 @@ export function resolveFoundationConfig(arch: FoundationArch, json: unknown, fil
         name: hf.name ?? 'ct-clip',
         image: { ...full.image, ...vision },
         text: {
-          vocabSize: text.vocab_size,
-          hiddenSize: text.hidden_size,
-          layers: text.num_hidden_layers,
-          heads: text.num_attention_heads,
-          intermediateSize: text.intermediate_size,
-          maxPositions: text.max_position_embeddings,
+          ...transformerSizes(text),
           maxLength: Math.min(hf.max_length ?? 512, text.max_position_embeddings),
           ...(text.hidden_dropout_prob === undefined ? {} : { dropout: text.hidden_dropout_prob }),
         },
@@ -139,12 +134,7 @@ export function resolveFoundationConfig(arch: FoundationArch, json: unknown, fil
       name: hf.name ?? 'merlin',
       image: { ...full.image, ...vision },
       text: {
-        vocabSize: text.vocab_size,
-        hiddenSize: text.hidden_size,
-        layers: text.num_hidden_layers,
-        heads: text.num_attention_heads,
-        intermediateSize: text.intermediate_size,
-        maxPositions: text.max_position_embeddings,
+        ...transformerSizes(text),
         typeVocabSize: text.type_vocab_size ?? 1,
         attentionWindow: window,
         padTokenId,
@@ -157,6 +147,18 @@ export function resolveFoundationConfig(arch: FoundationArch, json: unknown, fil
     },
     file,
   );
+}
+
+/** The sizes every BERT-family config.json states the same way (BertConfig, LongformerConfig). */
+function transformerSizes(text: HfTextConfig) {
+  return {
+    vocabSize: text.vocab_size,
+    hiddenSize: text.hidden_size,
+    layers: text.num_hidden_layers,
+    heads: text.num_attention_heads,
+    intermediateSize: text.intermediate_size,
+    maxPositions: text.max_position_embeddings,
+  };
 }
 
 function native(arch: FoundationArch, json: Record<string, unknown>, file: string): FoundationConfig {
