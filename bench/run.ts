@@ -12,6 +12,7 @@ import { runFoundationBench } from './foundation.bench';
 import { gpuBenchOptionsFromEnv, runGpuBench } from './gpu/gpu.bench';
 import { runPhantomsBench } from './phantoms.bench';
 import { runTrainRunBench } from './train-run.bench';
+import { runTrainMemoryBench } from './train-memory.bench';
 import { runTrainStepBench } from './train-step.bench';
 import { runPreprocessBench } from './preprocess.bench';
 import { runReadVolumeBench } from './read-volume.bench';
@@ -24,6 +25,10 @@ const benches: Record<string, { title: string; run: () => Promise<Measurement[]>
   phantoms: { title: 'Synthetic phantom cohorts', run: runPhantomsBench },
   backends: { title: 'Compute backends (conv3d forward+backward, matmul)', run: runBackendsBench },
   'train-step': { title: 'One contrastive training step of the small CT-VLM', run: runTrainStepBench },
+  'train-memory': {
+    title: 'Peak memory of a training step: full vs PEFT, with and without gradient checkpointing',
+    run: runTrainMemoryBench,
+  },
   'train-run': { title: 'Training runs on the demo cohort (per method) and the whole demo', run: runTrainRunBench },
   extraction: {
     title: 'Report extraction: rules accuracy on phantom reports, speed, LLM pipeline overhead',

@@ -12,7 +12,7 @@ fi
 b=/tmp/gpubench
 d=$b/node_modules/webgpu/dist/linux-x64
 mkdir -p "$d"
-cp .gpubench/gpu-bench.mjs "$b/"
+cp .gpubench/gpu-bench.mjs .gpubench/conv3d-kernels.mjs "$b/"
 cp .gpubench/node_modules/webgpu/package.json .gpubench/node_modules/webgpu/index.js "$b/node_modules/webgpu/"
 [ -x "$b/node" ] || { xz -dc .gpubench/node.xz >"$b/node" && chmod +x "$b/node"; }
 [ -f "$d/dawn.node" ] || xz -dc .gpubench/node_modules/webgpu/dist/linux-x64/dawn.node.xz >"$d/dawn.node"
@@ -30,4 +30,15 @@ timeout "${TORCH_TIMEOUT_S:-240}" python3 bench/gpu/torch_step.py "$OUT/spec.jso
 echo "torch_step.py exit $?"; tail -n 20 "$OUT/torch-log.txt"
 timeout "${BENCH_TIMEOUT_S:-480}" "$b/node" --max-old-space-size=16384 "$b/gpu-bench.mjs" --backends webgpu \
   --out "$OUT" --torch-json "$OUT/torch.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$OUT/log.txt"
+# Optional: the conv3d kernels alone at the mid and Merlin-like shapes (CONV3D_KERNELS=1), and the
+# step again with gradient checkpointing (CHECKPOINTING=1), each with its own time limit.
+if [ -n "${CONV3D_KERNELS:-}" ]; then
+  timeout "${CONV3D_TIMEOUT_S:-120}" "$b/node" "$b/conv3d-kernels.mjs" --large 2>&1 | grep -v 'artificially reduced' | tee "$OUT/conv3d-kernels.txt"
+fi
+if [ -n "${CHECKPOINTING:-}" ]; then
+  mkdir -p "$OUT/checkpointing"
+  timeout "${BENCH_TIMEOUT_S:-480}" "$b/node" --max-old-space-size=16384 "$b/gpu-bench.mjs" --backends webgpu \
+    --out "$OUT/checkpointing" --torch-json "$OUT/torch.json" --gradient-checkpointing "$@" 2>&1 |
+    grep -v 'artificially reduced' | tee "$OUT/checkpointing/log.txt"
+fi
 ls -la "$OUT"

@@ -1,13 +1,15 @@
 /**
- * Times the engine's contrastive step (contrastiveStep + Adam, as bench/train-step.bench.ts) on the
- * current tfjs backend, and counts what the step costs besides arithmetic: tfjs kernels run, peak
+ * Times the engine's training step as the trainer runs it (accumulatedGradients over one micro-batch,
+ * then AdamW with no weight decay, which is Adam) on the current tfjs backend, and counts what the step costs besides arithmetic: tfjs kernels run, peak
  * tensor bytes (tfjs's own accounting, sampled at every tensor it tracks) and, on webgpu, the Dawn
  * calls (dispatches, submits, buffer creations, read-backs) per step.
  */
 import { CtVlm } from '../../src/main/engine/models/ctvlm/ct-vlm';
 import type { CtVlmConfig } from '../../src/main/engine/models/ctvlm/ctvlm-config';
 import { tf } from '../../src/main/engine/tf';
-import { contrastiveStep, type ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
+import { accumulatedGradients, disposeGradients } from '../../src/main/engine/train/accumulated-gradients';
+import { AdamW, type AdamWParameter } from '../../src/main/engine/train/adamw';
+import type { ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
 import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
 import type { BenchInput } from './sizes';
 
@@ -41,6 +43,7 @@ export interface TimingOptions {
   minRuns: number;
   /** stop adding runs (past minRuns) once the timed runs took this long */
   maxSeconds: number;
+  gradientCheckpointing: boolean;
 }
 
 let kernels = 0;
@@ -79,9 +82,32 @@ function seededBatch(config: CtVlmConfig, input: BenchInput, seed: number): Cont
   }));
 }
 
-async function step(model: CtVlm, optimizer: tf.Optimizer, batch: ContrastiveBatch): Promise<number> {
+/** torch.optim.Adam(lr=1e-4)'s settings: AdamW without decay is Adam. */
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
+const LEARNING_RATE = 1e-4;
+
+interface Trainer {
+  parameters: AdamWParameter[];
+  optimizer: AdamW;
+}
+
+function trainerOf(model: CtVlm): Trainer {
+  const parameters = model
+    .namedParameters()
+    .filter(([, variable]) => variable.trainable)
+    .map(([name, variable]) => ({ name, variable, decay: false }));
+  return { parameters, optimizer: new AdamW(parameters, ADAM) };
+}
+
+async function step(model: CtVlm, trainer: Trainer, batch: ContrastiveBatch): Promise<number> {
   const started = process.hrtime.bigint();
-  await contrastiveStep(model, optimizer, batch);
+  const micro = {
+    size: batch.volumes.shape[0] ?? 1,
+    loss: () => model.contrastiveLoss(batch.volumes, batch.ids, batch.mask),
+  };
+  const { gradients } = await accumulatedGradients(trainer.parameters, [micro], null);
+  trainer.optimizer.apply(gradients, LEARNING_RATE);
+  disposeGradients(gradients);
   await model.temperature.data(); // the queue runs in order: this waits for the whole update
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
@@ -96,7 +122,8 @@ export async function timeEngineStep(
   const baselineTensorBytes = tf.engine().state.numBytes;
   const dawnBaselineBufferBytes = dawnBufferBytes().live;
   const model = new CtVlm(config).train();
-  const optimizer = tf.train.adam(1e-4);
+  model.setGradientCheckpointing(options.gradientCheckpointing);
+  const optimizer = trainerOf(model);
   const batch = seededBatch(config, input, 1);
   try {
     const params = model.trainableParameters().reduce((sum, v) => sum + v.size, 0);
@@ -133,7 +160,7 @@ export async function timeEngineStep(
     return timing;
   } finally {
     tf.dispose([batch.volumes, batch.ids, batch.mask]);
-    optimizer.dispose();
+    optimizer.optimizer.dispose();
     model.dispose();
   }
 }

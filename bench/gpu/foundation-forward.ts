@@ -19,7 +19,8 @@ import {
 } from '../../src/main/engine/models/merlin/merlin-config';
 import { symmetricInfoNce } from '../../src/main/engine/losses/info-nce';
 import { tf, type Tensor } from '../../src/main/engine/tf';
-import { contrastiveStep, type ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
+import { accumulatedGradients, disposeGradients } from '../../src/main/engine/train/accumulated-gradients';
+import { AdamW } from '../../src/main/engine/train/adamw';
 import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
 import { imageForwardFlops } from './flops';
 
@@ -37,6 +38,8 @@ export interface FoundationOptions {
   parts: string[];
   /** only this PEFT input [batch, Z, Y, X] (one per process: a failed step leaks its tape) */
   peftInput?: [number, number, number, number];
+  /** the PEFT step with gradient checkpointing */
+  gradientCheckpointing: boolean;
   /** called after every case (to save the results so far) */
   onCase: (record: FoundationCase) => void;
 }
@@ -404,19 +407,20 @@ async function peftStep(options: FoundationOptions): Promise<void> {
   const model = built.model;
   const params = model.parameterCount();
   const trainableParams = model.parameterCount(true);
-  const stepModel = {
-    contrastiveLoss: (volumes: Tensor, ids: Tensor, mask: Tensor): tf.Scalar =>
-      tf.tidy(() => symmetricInfoNce(model.encodeVolumes(volumes), model.encodeText(ids, mask), model.logitScale())),
-    trainableParameters: () => model.trainableParameters(),
-  };
-  const optimizer = tf.train.adam(1e-4);
+  model.setGradientCheckpointing(options.gradientCheckpointing);
+  // The trainer's step: accumulatedGradients (one read-back) + AdamW without decay (= Adam 1e-4).
+  const parameters = model
+    .namedParameters()
+    .filter(([, variable]) => variable.trainable)
+    .map(([name, variable]) => ({ name, variable, decay: false }));
+  const optimizer = new AdamW(parameters, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   try {
     const inputs = options.peftInput ? [options.peftInput] : options.tiny ? PEFT_INPUTS_TINY : PEFT_INPUTS;
     for (const [batch, z, y, x] of inputs) {
       const result = await runCase(
         {
           model: `${parsed.name} + HCC-Merlin PEFT`,
-          what: 'training step (symmetric InfoNCE, Adam 1e-4, train mode)',
+          what: `training step (symmetric InfoNCE, Adam 1e-4, train mode${options.gradientCheckpointing ? ', gradient checkpointing' : ''})`,
           input: `(${batch}, ${z}x${y}x${x}), ${tokens} tokens`,
           params,
           trainableParams,
@@ -426,12 +430,18 @@ async function peftStep(options: FoundationOptions): Promise<void> {
         async (record) => {
           const { ids, mask } = randomIds(batch, tokens, parsed.text.vocabSize);
           const volumes = tf.randomUniform([batch, z, y, x, 1], 0, 1, 'float32', 5);
-          const data: ContrastiveBatch = { volumes, ids, mask };
+          const micro = {
+            size: batch,
+            loss: (): tf.Scalar =>
+              symmetricInfoNce(model.encodeVolumes(volumes), model.encodeText(ids, mask), model.logitScale()),
+          };
           try {
             await timeRuns(
               record,
               async () => {
-                await contrastiveStep(stepModel, optimizer, data);
+                const { gradients } = await accumulatedGradients(parameters, [micro], null);
+                optimizer.apply(gradients, 1e-4);
+                disposeGradients(gradients);
                 return [tf.clone(model.logit_scale)]; // the queue runs in order: reading it waits for the update
               },
               options,

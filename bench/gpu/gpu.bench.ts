@@ -47,6 +47,8 @@ export interface GpuBenchOptions {
   torchTimeoutSeconds?: number;
   /** skip a case whose step, extrapolated from the last one on the same backend by FLOPs, would take longer */
   maxStepSeconds?: number;
+  /** run the engine's steps with gradient checkpointing (less memory, one more forward per block) */
+  gradientCheckpointing?: boolean;
 }
 
 interface EngineCase {
@@ -167,7 +169,8 @@ export async function runGpuBench(options: GpuBenchOptions = {}): Promise<Measur
     },
     node: process.versions.node,
     takenAt: new Date().toISOString(),
-    step: 'contrastiveStep (symmetric InfoNCE, divide temperature) + tf.train.adam(1e-4), fp32; PyTorch: the same model, torch.optim.Adam(lr=1e-4)',
+    gradientCheckpointing: options.gradientCheckpointing ?? false,
+    step: "the trainer's step: accumulatedGradients (symmetric InfoNCE, divide temperature; one read-back of loss and gradient norm) + AdamW without decay (= Adam, lr 1e-4, eps 1e-8), fp32; PyTorch: the same model, torch.optim.Adam(lr=1e-4)",
     flops:
       'analytic, conv3d and matmul multiply-adds x2; fwd+bwd = 3 x forward (bench/gpu/flops.ts); flopCounterFwdBwd: torch.utils.flop_counter over one real forward+backward',
     memory:
@@ -226,7 +229,13 @@ export async function runGpuBench(options: GpuBenchOptions = {}): Promise<Measur
         if (!caseRecord) continue;
         const engineCase: EngineCase = { backend, ...(device ? { device } : {}), notRun: [] };
         caseRecord.engines.push(engineCase);
-        msPerFlop = await runCase(size, caseRecord, engineCase, { msPerFlop, maxStepMs, deadline, hardwareGpu });
+        msPerFlop = await runCase(size, caseRecord, engineCase, {
+          msPerFlop,
+          maxStepMs,
+          deadline,
+          hardwareGpu,
+          gradientCheckpointing: options.gradientCheckpointing ?? false,
+        });
         save();
       }
       await releaseBackends();
@@ -244,7 +253,13 @@ async function runCase(
   size: BenchSize,
   caseRecord: CaseRecord,
   engineCase: EngineCase,
-  limits: { msPerFlop: number | null; maxStepMs: number; deadline: number; hardwareGpu: boolean },
+  limits: {
+    msPerFlop: number | null;
+    maxStepMs: number;
+    deadline: number;
+    hardwareGpu: boolean;
+    gradientCheckpointing: boolean;
+  },
 ): Promise<number | null> {
   const onWebgpu = engineCase.backend === 'webgpu';
   for (const entry of caseRecord.inputs) {
@@ -267,7 +282,13 @@ async function runCase(
       const timing = await timeEngineStep(
         size.model,
         entry.input,
-        { warmups: 2, minRuns: 3, maxRuns: 10, maxSeconds: 20 },
+        {
+          warmups: 2,
+          minRuns: 3,
+          maxRuns: 10,
+          maxSeconds: 20,
+          gradientCheckpointing: limits.gradientCheckpointing,
+        },
         onWebgpu,
       );
       engineCase.input = entry.input;

@@ -28,6 +28,8 @@ const { values } = parseArgs({
     'peft-input': { type: 'string' },
     /** added to the result file's name */
     tag: { type: 'string', default: '' },
+    /** the PEFT step with gradient checkpointing (each block's forward recomputed in the backward) */
+    'gradient-checkpointing': { type: 'boolean', default: false },
     /** answer size-1-axis transposes on webgpu with a reshape (transpose-workaround.ts) */
     'patch-transpose': { type: 'boolean', default: false },
   },
@@ -86,6 +88,7 @@ async function main(): Promise<number> {
       nvidiaSmi: smi,
       weights: 'random (built from the configs; no checkpoint)',
       tiny: values.tiny,
+      gradientCheckpointing: values['gradient-checkpointing'],
       dawnWrapped,
       transposeWorkaround: transposePatched,
       wallSeconds: (Date.now() - started) / 1000,
@@ -102,6 +105,7 @@ async function main(): Promise<number> {
       deadline: started + Number(values['deadline-s']) * 1000,
       parts: values.parts.split(',').map((s) => s.trim()),
       ...(peftInput ? { peftInput } : {}),
+      gradientCheckpointing: values['gradient-checkpointing'],
       onCase: (record) => {
         cases.push(record);
         save();

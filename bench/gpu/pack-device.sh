@@ -17,6 +17,12 @@ npx esbuild bench/gpu/main-foundation.ts --bundle --platform=node --format=esm -
   --external:webgpu --external:@tensorflow/tfjs-backend-wasm \
   --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+# the conv3d kernels alone: tfjs's naive programs vs the implicit-GEMM ones (conv3d-kernels.ts)
+npx esbuild bench/gpu/conv3d-kernels.ts --bundle --platform=node --format=esm --target=node20 \
+  --outfile="$out/conv3d-kernels.mjs" --log-level=warning \
+  --external:webgpu --external:@tensorflow/tfjs-backend-wasm \
+  --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
 if [ ! -f "$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz" ]; then
   xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node >"$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz"

@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'ELECTRON_UNAVAILABLE',
   'IO_ERROR',
   'FILE_NOT_FOUND',
+  'GPU_ERROR',
   // a defect in this program
   'INTERNAL',
 ] as const;

@@ -93,6 +93,7 @@ describe('training in the browser', () => {
     await form.getByRole('button', { name: '1', exact: true }).click();
     expect(await form.getByTestId('training-temperature').inputValue()).toBe('1');
     await form.getByLabel('Validation task (optional)').selectOption('phantom-liver-mass');
+    await form.getByTestId('training-gradient-checkpointing').check();
     await form.getByRole('button', { name: 'Start training' }).click();
 
     // Its progress: a bar with the epoch, step and loss, and a Cancel button.
@@ -168,6 +169,7 @@ describe('training in the browser', () => {
       { projectId, runId, token: /token=([A-Za-z0-9_-]+)/.exec(url)?.[1] ?? '' },
     );
     expect(envelope.ok).toBe(true);
+    expect(envelope.data?.config.gradientCheckpointing).toBe(true); // the form's checkbox reached the run
     const lastEpoch = envelope.data?.epochs.at(-1);
     expect(lastEpoch?.epoch).toBe(EPOCHS);
     if (!lastEpoch) throw new Error('runs.get returned no epochs');

@@ -17,6 +17,7 @@ interface TrainOptions {
   epochs?: string;
   batch?: string;
   accumulate?: string;
+  gradientCheckpointing?: boolean;
   lr?: string;
   weightDecay?: string;
   temperature?: string;
@@ -43,6 +44,10 @@ export function registerTrainCommands(program: Command, run: Run): void {
     .option('--epochs <n>', 'epochs (default 10)')
     .option('--batch <n>', 'pairs per micro-batch, the InfoNCE negatives (default 8)')
     .option('--accumulate <n>', 'micro-batches per optimizer step (default 1)')
+    .option(
+      '--gradient-checkpointing',
+      "recompute each block's forward in the backward: less memory, ~1 more forward of compute, same gradients",
+    )
     .option('--lr <rate>', 'peak learning rate (default 1e-4)')
     .option('--weight-decay <w>', 'AdamW weight decay, never on norms, biases or the temperature (default 0.01)')
     .option('--temperature <tau>', 'initial temperature τ: logits = cos / τ (HCC paper: 0.07, 0.5, 1, 10; default 1)')
@@ -151,6 +156,7 @@ export function configFrom(options: TrainOptions): Record<string, unknown> {
   if (options.epochs) config.epochs = wholeNumber('--epochs', options.epochs, 1);
   if (options.batch) config.batchSize = wholeNumber('--batch', options.batch, 2);
   if (options.accumulate) config.gradientAccumulation = wholeNumber('--accumulate', options.accumulate, 1);
+  if (options.gradientCheckpointing) config.gradientCheckpointing = true;
   if (options.lr) nested('optimizer').learningRate = number('--lr', options.lr);
   if (options.weightDecay) nested('optimizer').weightDecay = number('--weight-decay', options.weightDecay);
   if (options.temperature) nested('temperature').init = number('--temperature', options.temperature);

@@ -2,7 +2,8 @@
  * The training loop of one run: epochs of shuffled (volume, text) batches, symmetric InfoNCE with
  * gradient accumulation, AdamW on a warm-up + cosine schedule, then validation, the epoch's
  * record, the best checkpoint when validation improved, and the last checkpoint with everything
- * needed to resume. The batch order depends only on the run's seed and the epoch, and every
+ * needed to resume. With `gradientCheckpointing` the model recomputes each block in the backward
+ * (less memory, the same gradients). The batch order depends only on the run's seed and the epoch, and every
  * dropout mask on the seed and the step, so a run resumed from its last checkpoint ends exactly
  * as an uninterrupted one. A non-finite loss or gradient stops the run before the step is applied;
  * the last good checkpoint stays.
@@ -98,6 +99,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
   if (setup.resume) optimizer.importState(setup.resume.optimizer);
   const microBatch = config.batchSize;
   model.train();
+  model.setGradientCheckpointing(config.gradientCheckpointing);
   try {
     while (progress.epoch < config.epochs && !progress.stoppedEarly) {
       const epoch = progress.epoch + 1;
@@ -227,6 +229,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
     };
   } finally {
     optimizer.dispose();
+    model.setGradientCheckpointing(false);
     model.eval();
   }
 }

@@ -111,6 +111,8 @@ export const RunConfigSchema = z
       .default(8),
     /** Micro-batches per optimizer step; the loss is averaged over them. */
     gradientAccumulation: z.number().int().min(1).max(64).default(1),
+    /** Recompute each image / text block's forward in the backward instead of keeping its activations: less memory, about one more forward of compute, the same gradients. */
+    gradientCheckpointing: z.boolean().default(false),
     epochs: z.number().int().min(1).max(1000).default(10),
     /** Early stopping on validation zero-shot F1; null: run every epoch. */
     earlyStopping: z

@@ -10,6 +10,8 @@
 import type { GPU, GPUAdapter } from './webgpu-types';
 import { tf } from '../tf';
 import { messageOf, type BackendCandidate, type BackendDevice } from './backend-candidate';
+import { createWebgpuBackend } from './webgpu-backend';
+import { registerEngineWebgpuKernels } from './webgpu-kernels/register-engine-kernels';
 
 const NO_ADAPTER =
   'Dawn found no WebGPU adapter (no Vulkan driver): install libvulkan1 and your GPU vendor driver with its Vulkan ICD ' +
@@ -52,10 +54,11 @@ export function webgpuCandidate(): BackendCandidate {
         return Promise.resolve();
       };
       try {
-        const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+        const module = await import('@tensorflow/tfjs-backend-webgpu');
         if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
+        registerEngineWebgpuKernels();
         // Priority 0: never picked by tfjs on its own; selection sets the backend explicitly.
-        tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 0);
+        tf.registerBackend('webgpu', () => createWebgpuBackend(module, device, adapter.info), 0);
         if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend failed to initialise');
       } catch (error) {
         await dispose();

@@ -23,6 +23,11 @@ export class Dropout extends Module {
     this.seeds = new SeedSequence(options.seed ?? 1);
   }
 
+  /** Where the mask sequence stands: `reseed(maskPosition)` continues it with the same masks. */
+  get maskPosition(): number {
+    return this.seeds.position;
+  }
+
   /** Start the mask sequence again from `seed` (training reseeds every step, so a resumed run draws the same masks). */
   reseed(seed: number): void {
     this.seeds = new SeedSequence(seed);

@@ -13,6 +13,11 @@ export function torchDefaultUniform(shape: number[], fanIn: number, seed: number
 export class SeedSequence {
   constructor(private next: number) {}
 
+  /** Where the stream stands: `new SeedSequence(position)` continues it exactly. */
+  get position(): number {
+    return this.next;
+  }
+
   take(): number {
     this.next = (Math.imul(this.next ^ 0x9e3779b9, 0x85ebca6b) + 0x7f4a7c15) >>> 0;
     return this.next;

@@ -25,11 +25,22 @@ export class LayerNorm extends Module {
   apply(x: Tensor): Tensor {
     const last = x.shape[x.shape.length - 1];
     if (last !== this.dim) throw new BugError(`LayerNorm(${this.dim}) got a last axis of ${String(last)}.`);
-    return tf.tidy(() => {
-      const axis = x.shape.length - 1;
-      const { mean, variance } = tf.moments(x, axis, true);
-      const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(normalised, this.weight), this.bias);
-    });
+    return normaliseLastAxis(x, this.weight, this.bias, this.eps);
   }
+}
+
+/**
+ * (x - mean) / sqrt(var + eps) · weight + bias over the last axis, computed on the [rows, dim] view:
+ * tfjs-backend-webgpu 4.22 generates invalid WGSL for 5-D broadcasts ("cannot index type 'vec5'"),
+ * which CTViT's [B, T, H, W, dim] token grids hit; Dawn rejected the shader and the values were
+ * garbage.
+ */
+export function normaliseLastAxis(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
+  return tf.tidy(() => {
+    const dim = x.shape[x.shape.length - 1] ?? 1;
+    const rows = tf.reshape(x, [-1, dim]);
+    const { mean, variance } = tf.moments(rows, 1, true);
+    const normalised = tf.mul(tf.sub(rows, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.reshape(tf.add(tf.mul(normalised, weight), bias), x.shape);
+  });
 }

@@ -1,13 +1,17 @@
 /**
  * Scaled dot-product multi-head attention with BERT's key names (`query`, `key`, `value`): the
  * module BERT calls `attention.self`. Returns the per-token context [B, T, D] before the output
- * projection.
+ * projection. Without attention dropout (evaluation, or rate 0) the heads go through fusedAttention
+ * (one WGSL dispatch on WebGPU, and a backward that keeps no [B, H, T, T] tensors); with dropout
+ * active the probabilities are formed, dropped and multiplied by v as tfjs ops, since the fused
+ * op has no dropout.
  */
 import { BugError } from '../../../shared/errors';
 import { Module } from '../module';
 import { tf, type Tensor } from '../tf';
 import { additiveKeyMask } from './attention-mask';
 import { Dropout } from './dropout';
+import { fusedAttention } from './fused-attention/fused-attention';
 import { SeedSequence } from './init';
 import { Linear } from './linear';
 
@@ -47,8 +51,15 @@ export class SelfAttention extends Module {
   apply(x: Tensor, mask?: Tensor): Tensor {
     return tf.tidy(() => {
       const [batch, tokens] = this.checkInput(x);
-      const probs = this.dropout.apply(this.probabilities(x, mask));
-      const context = tf.matMul(probs, this.heads(this.layer('value').apply(x), batch, tokens)); // [B, H, T, dh]
+      const value = this.heads(this.layer('value').apply(x), batch, tokens);
+      const context = this.dropoutActive() // [B, H, T, dh]
+        ? tf.matMul(this.dropout.apply(this.probabilities(x, mask)), value)
+        : fusedAttention(
+            this.heads(this.layer('query').apply(x), batch, tokens),
+            this.heads(this.layer('key').apply(x), batch, tokens),
+            value,
+            { scale: this.scale, mask },
+          );
       return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, this.dim]);
     });
   }
@@ -59,10 +70,19 @@ export class SelfAttention extends Module {
       const [batch, tokens] = this.checkInput(x);
       const q = this.heads(this.layer('query').apply(x), batch, tokens);
       const k = this.heads(this.layer('key').apply(x), batch, tokens);
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headDim));
+      const scores = tf.mul(tf.matMul(q, k, false, true), this.scale);
       const masked = mask ? tf.add(scores, additiveKeyMask(mask, batch, tokens)) : scores;
       return tf.softmax(masked, -1);
     });
+  }
+
+  private get scale(): number {
+    return 1 / Math.sqrt(this.headDim);
+  }
+
+  /** Whether Dropout.apply would change the probabilities (training mode with a nonzero rate). */
+  private dropoutActive(): boolean {
+    return this.dropout.training && this.dropout.rate > 0;
   }
 
   /** [B, T, D] -> [B, H, T, dh]. */

@@ -12,12 +12,17 @@
  *
  * Merging keeps a copy of the original base weight, so unmerge() restores it bit for bit
  * instead of subtracting the update again in floating point.
+ *
+ * With the base frozen and no dropout active, the forward runs fused (see fusable()): the same
+ * function, with gradients for the input and the factors only. merge(), unmerge() and
+ * deltaWeight() are unchanged; a merged layer runs its base layer alone, as before.
  */
 import { BugError } from '../../../shared/errors';
 import type { Conv3d } from '../layers/conv3d';
 import type { Linear } from '../layers/linear';
 import { Module } from '../module';
 import { tf, type Tensor } from '../tf';
+import { loraFusionEnabled } from './fused/lora-fusion-switch';
 import type { LoraHyperparameters } from './lora-hyperparameters';
 
 /** A layer LoRA can wrap: Linear ([out, in] weight) or Conv3d ([out, in, kd, kh, kw] weight). */
@@ -59,6 +64,10 @@ export abstract class LoraLayer<Base extends LoraBase = LoraBase> extends Module
 
   apply(x: Tensor): Tensor {
     return tf.tidy(() => {
+      if (!this.merged && this.fusable()) {
+        const fused = this.applyFused(x);
+        if (fused) return fused;
+      }
       const base = this.baseLayer.apply(x);
       if (this.merged) return base;
       const input = this.training && this.dropout > 0 ? tf.dropout(x, this.dropout, undefined, this.nextSeed()) : x;
@@ -66,6 +75,20 @@ export abstract class LoraLayer<Base extends LoraBase = LoraBase> extends Module
       return tf.add(base, tf.mul(update, this.scaling));
     });
   }
+
+  /**
+   * Whether the forward may take applyFused (the fused matmul of lora/fused for Linear and 1x1x1
+   * ConvLoRA, a shared padding for larger kernels): no dropout mask to apply (dropout 0, or not
+   * training) and a frozen base weight and bias, whose gradients the fused op does not compute.
+   * A trainable base runs the separate layers; so does everything while fusion is switched off.
+   */
+  private fusable(): boolean {
+    if (!loraFusionEnabled() || (this.training && this.dropout > 0)) return false;
+    return !this.baseLayer.weight.trainable && !(this.baseLayer.bias?.trainable ?? false);
+  }
+
+  /** The fused forward for this layer's shapes, or null where it has none (the layers then run apart). */
+  protected abstract applyFused(x: Tensor): Tensor | null;
 
   /**
    * ΔW = scaling · B·A in the base weight's layout. For ConvLoRA, B is a 1x1x1 conv after A, and
@@ -114,6 +137,11 @@ export abstract class LoraLayer<Base extends LoraBase = LoraBase> extends Module
     this.originalWeight?.dispose();
     this.originalWeight = null;
     super.dispose();
+  }
+
+  /** Where the dropout mask sequence stands: `reseed(maskPosition)` continues it with the same masks. */
+  get maskPosition(): number {
+    return this.dropoutSeed + this.dropoutCalls;
   }
 
   /** Start the dropout mask sequence again from `seed` (see Dropout.reseed). */

@@ -50,4 +50,11 @@ export interface ContrastiveModel extends Module {
 
   /** Refuse a tokenizer whose ids would fall outside this model's token embedding. */
   assertTokenizerFits(tokenizerVocabSize: number): void;
+
+  /**
+   * Gradient checkpointing (off by default): while gradients are recorded, each image and text
+   * block (ResNet bottleneck, transformer layer) keeps only its inputs for the backward and runs
+   * its forward again there, for less memory at about one more forward's compute. Same gradients.
+   */
+  setGradientCheckpointing(on: boolean): void;
 }

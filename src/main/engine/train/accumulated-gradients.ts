@@ -5,9 +5,13 @@
  * weigh them. (InfoNCE's negatives stay within a micro-batch, as in every accumulating CLIP
  * trainer without a feature cache.) Any non-finite micro-batch loss stops the step before anything
  * is applied. The global gradient norm can be clipped.
+ *
+ * The step waits on the device once: the weighted loss and the squared gradient norm are read back
+ * together at the end (a non-finite micro-batch loss makes the weighted sum non-finite too).
  */
 import { UserError } from '../../../shared/errors';
 import { tf, type Tensor, type Variable } from '../tf';
+import { releasingTapeOnFailure } from './release-tape';
 
 export interface StepGradients {
   loss: number;
@@ -34,37 +38,43 @@ export async function accumulatedGradients(
   const variables = parameters.map(({ variable }) => variable);
   const byVariable = new Map(parameters.map(({ name, variable }) => [variable.name, name]));
   const sums = new Map<string, Tensor>();
-  let loss = 0;
+  let weightedLoss: Tensor | null = null;
   try {
     for (const batch of microBatches) {
-      const { value, grads } = tf.variableGrads(batch.loss, variables);
-      try {
-        const batchLoss = (await value.data())[0] ?? NaN;
-        if (!Number.isFinite(batchLoss)) {
-          throw new UserError(
-            'TRAINING_DIVERGED',
-            `The training run diverged: the contrastive loss is ${batchLoss}. The weights were left as they were before this step; lower the learning rate, or check the temperature (a divide-parametrised τ at or near 0 gives infinite logits).`,
-          );
+      const { value, grads } = releasingTapeOnFailure(() => tf.variableGrads(batch.loss, variables));
+      const weight = batch.size / total;
+      // One micro-batch (weight 1): its gradients are the sums as they are, with no multiply.
+      const scale = (tensor: Tensor): Tensor => (weight === 1 ? tensor : tf.mul(tensor, weight));
+      const previousLoss: Tensor | null = weightedLoss;
+      weightedLoss = tf.tidy(() => (previousLoss ? tf.add(previousLoss, scale(value)) : scale(value)));
+      if (weightedLoss !== value) value.dispose();
+      previousLoss?.dispose();
+      for (const [variableName, gradient] of Object.entries(grads)) {
+        const name = byVariable.get(variableName);
+        if (name === undefined) {
+          gradient.dispose();
+          continue;
         }
-        const weight = batch.size / total;
-        loss += batchLoss * weight;
-        for (const [variableName, gradient] of Object.entries(grads)) {
-          const name = byVariable.get(variableName);
-          if (name === undefined) continue;
-          const previous = sums.get(name);
-          const next = tf.tidy(() =>
-            previous ? tf.add(previous, tf.mul(gradient, weight)) : tf.mul(gradient, weight),
-          );
-          previous?.dispose();
-          sums.set(name, next);
-        }
-      } finally {
-        tf.dispose([value, ...Object.values(grads)]);
+        const previous = sums.get(name);
+        const next = previous ? tf.tidy(() => tf.add(previous, scale(gradient))) : tf.tidy(() => scale(gradient));
+        if (next !== gradient) gradient.dispose();
+        previous?.dispose();
+        sums.set(name, next);
       }
     }
-    const squared = tf.tidy(() => tf.addN([...sums.values()].map((g) => tf.sum(tf.square(g)))));
-    const norm = Math.sqrt((await squared.data())[0] ?? NaN);
-    squared.dispose();
+    // The loss and the squared gradient norm come back in one read: one wait on the GPU per step.
+    const lossAndSquaredNorm = tf.tidy(() =>
+      tf.stack([tf.reshape(weightedLoss ?? tf.scalar(NaN), []), squaredNorm([...sums.values()])]),
+    );
+    const [loss = NaN, squared = NaN] = await lossAndSquaredNorm.data();
+    lossAndSquaredNorm.dispose();
+    if (!Number.isFinite(loss)) {
+      throw new UserError(
+        'TRAINING_DIVERGED',
+        `The training run diverged: the contrastive loss is ${loss}. The weights were left as they were before this step; lower the learning rate, or check the temperature (a divide-parametrised τ at or near 0 gives infinite logits).`,
+      );
+    }
+    const norm = Math.sqrt(squared);
     if (!Number.isFinite(norm)) {
       throw new UserError(
         'TRAINING_DIVERGED',
@@ -85,7 +95,31 @@ export async function accumulatedGradients(
   } catch (error) {
     disposeGradients(sums);
     throw error;
+  } finally {
+    weightedLoss?.dispose();
   }
+}
+
+/**
+ * Inputs per AddN: WebGPU guarantees 8 storage buffers per shader stage (one is the output), and
+ * tfjs-backend-webgpu binds every AddN input at once; with more the GPU rejects the shader (a
+ * 93-parameter model's norm was silently wrong before GPU errors were turned into failures).
+ */
+const ADD_N_INPUTS = 7;
+
+/** Σ‖g‖² over the gradients, each as a [1, n] x [n, 1] matmul: one dispatch per gradient on a GPU. */
+function squaredNorm(gradients: readonly Tensor[]): Tensor {
+  let terms = gradients.map((g) => tf.reshape(tf.matMul(tf.reshape(g, [1, -1]), tf.reshape(g, [-1, 1])), []));
+  if (terms.length === 0) return tf.scalar(0);
+  while (terms.length > 1) {
+    const next: Tensor[] = [];
+    for (let i = 0; i < terms.length; i += ADD_N_INPUTS) {
+      const group = terms.slice(i, i + ADD_N_INPUTS);
+      next.push(group.length === 1 ? group[0]! : tf.addN(group));
+    }
+    terms = next;
+  }
+  return terms[0]!;
 }
 
 export function disposeGradients(gradients: Map<string, Tensor>): void {

@@ -7,6 +7,7 @@
  */
 import { BugError } from '../../../shared/errors';
 import { tf, type Tensor, type Variable } from '../tf';
+import { adamwUpdateOnWebgpu, type AdamWConstants } from './adamw-webgpu';
 
 export interface AdamWSettings {
   beta1: number;
@@ -30,8 +31,8 @@ export interface AdamWState {
 
 export class AdamW {
   private stepCount = 0;
-  private readonly m = new Map<string, Variable>();
-  private readonly v = new Map<string, Variable>();
+  /** Both moments of each parameter in one flat buffer [m | v] (2n): one dispatch updates both on webgpu. */
+  private readonly moments = new Map<string, Variable>();
 
   constructor(
     private readonly parameters: readonly AdamWParameter[],
@@ -39,13 +40,9 @@ export class AdamW {
   ) {
     for (const { name, variable } of parameters) {
       // tidy frees the zeros (a variable keeps its own reference to the data, not the initial tensor).
-      this.m.set(
+      this.moments.set(
         name,
-        tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-      );
-      this.v.set(
-        name,
-        tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+        tf.tidy(() => tf.variable(tf.zeros([2 * variable.size]), false)),
       );
     }
   }
@@ -58,22 +55,27 @@ export class AdamW {
   apply(gradients: ReadonlyMap<string, Tensor>, lr: number): void {
     this.stepCount += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.settings;
-    const correction1 = 1 - beta1 ** this.stepCount;
-    const correction2 = 1 - beta2 ** this.stepCount;
+    const onWebgpu = tf.getBackend() === 'webgpu';
     for (const { name, variable, decay } of this.parameters) {
       const gradient = gradients.get(name);
       if (!gradient) continue;
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
+      const moments = this.moments.get(name)!;
+      const constants: AdamWConstants = {
+        beta1,
+        beta2,
+        oneMinusBeta1: 1 - beta1,
+        oneMinusBeta2: 1 - beta2,
+        decayFactor: decay && weightDecay > 0 ? 1 - lr * weightDecay : 1,
+        correction2: 1 - beta2 ** this.stepCount,
+        stepSize: lr / (1 - beta1 ** this.stepCount),
+        epsilon,
+      };
       tf.tidy(() => {
-        const nextM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
-        const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-        const decayed = decay && weightDecay > 0 ? tf.mul(variable, 1 - lr * weightDecay) : variable;
-        const denominator = tf.add(tf.sqrt(tf.div(nextV, correction2)), epsilon);
-        const update = tf.div(tf.mul(nextM, lr / correction1), denominator);
-        m.assign(nextM);
-        v.assign(nextV);
-        variable.assign(tf.sub(decayed, update));
+        const next = onWebgpu
+          ? adamwUpdateOnWebgpu(variable, gradient, moments, constants)
+          : compositeUpdate(variable, gradient, moments, constants);
+        moments.assign(next.moments);
+        variable.assign(tf.reshape(next.parameter, variable.shape));
       });
     }
   }
@@ -81,9 +83,12 @@ export class AdamW {
   async exportState(): Promise<AdamWState> {
     const moments: AdamWState['moments'] = new Map();
     for (const { name, variable } of this.parameters) {
-      const m = (await this.m.get(name)!.data()) as Float32Array;
-      const v = (await this.v.get(name)!.data()) as Float32Array;
-      moments.set(name, { m: Float32Array.from(m), v: Float32Array.from(v), shape: [...variable.shape] });
+      const packed = (await this.moments.get(name)!.data()) as Float32Array;
+      moments.set(name, {
+        m: packed.slice(0, variable.size),
+        v: packed.slice(variable.size),
+        shape: [...variable.shape],
+      });
     }
     return { step: this.stepCount, moments };
   }
@@ -94,22 +99,47 @@ export class AdamW {
       const saved = state.moments.get(name);
       const same =
         saved && saved.shape.length === variable.shape.length && saved.shape.every((d, i) => d === variable.shape[i]);
-      if (!saved || !same) {
+      if (!saved || !same || saved.m.length !== variable.size || saved.v.length !== variable.size) {
         throw new BugError(`The optimizer state has no moments for ${name} [${variable.shape.join(', ')}].`);
       }
-      tf.tidy(() => {
-        this.m.get(name)!.assign(tf.tensor(saved.m, variable.shape, 'float32'));
-        this.v.get(name)!.assign(tf.tensor(saved.v, variable.shape, 'float32'));
-      });
+      const packed = new Float32Array(2 * variable.size);
+      packed.set(saved.m);
+      packed.set(saved.v, variable.size);
+      tf.tidy(() => this.moments.get(name)!.assign(tf.tensor1d(packed, 'float32')));
     }
     this.stepCount = state.step;
   }
 
   dispose(): void {
-    for (const tensor of [...this.m.values(), ...this.v.values()]) tensor.dispose();
-    this.m.clear();
-    this.v.clear();
+    for (const tensor of this.moments.values()) tensor.dispose();
+    this.moments.clear();
   }
+}
+
+/**
+ * The update as tfjs ops (cpu, wasm): the arithmetic adamw-webgpu.ts fuses, in the same order. Each
+ * stage frees its temporaries, so a large parameter (a 30k-token embedding) costs a few copies of
+ * itself at a time, not a dozen.
+ */
+function compositeUpdate(
+  variable: Variable,
+  gradient: Tensor,
+  moments: Tensor,
+  c: AdamWConstants,
+): { moments: Tensor; parameter: Tensor } {
+  const n = variable.size;
+  const g = tf.reshape(gradient, [n]);
+  const nextM = tf.tidy(() => tf.add(tf.mul(tf.slice(moments, 0, n), c.beta1), tf.mul(g, c.oneMinusBeta1)));
+  const nextV = tf.tidy(() => tf.add(tf.mul(tf.slice(moments, n, n), c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2)));
+  const denominator = tf.tidy(() => tf.add(tf.sqrt(tf.div(nextV, c.correction2)), c.epsilon));
+  const update = tf.tidy(() => tf.div(tf.mul(nextM, c.stepSize), denominator));
+  const parameter = tf.tidy(() => {
+    const flat = tf.reshape(variable, [n]);
+    return tf.sub(c.decayFactor !== 1 ? tf.mul(flat, c.decayFactor) : flat, update);
+  });
+  const packed = tf.concat([nextM, nextV]);
+  tf.dispose([nextM, nextV, denominator, update]);
+  return { moments: packed, parameter };
 }
 
 /** AdamW's decay rule: no decay on 0-D and 1-D parameters (temperature, biases, norm scales and shifts). */

@@ -9,6 +9,7 @@
  */
 import { BugError, UserError } from '../../../shared/errors';
 import { tf, type Tensor, type Variable } from '../tf';
+import { releasingTapeOnFailure } from './release-tape';
 
 /** What a step needs from a model (CtVlm has both). */
 export interface ContrastiveModel {
@@ -40,9 +41,8 @@ export async function contrastiveStep(
   if (variables.length === 0) {
     throw new UserError('INVALID_INPUT', 'Nothing to train: the model has no trainable parameters.');
   }
-  const { value, grads } = optimizer.computeGradients(
-    () => model.contrastiveLoss(batch.volumes, batch.ids, batch.mask),
-    variables,
+  const { value, grads } = releasingTapeOnFailure(() =>
+    optimizer.computeGradients(() => model.contrastiveLoss(batch.volumes, batch.ids, batch.mask), variables),
   );
   try {
     const loss = (await value.data())[0] ?? NaN;

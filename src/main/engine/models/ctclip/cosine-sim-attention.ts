@@ -8,9 +8,13 @@
  * front. `context_norm` exists only because the reference builds (and saves) it.
  *
  * `to_q`, `to_kv` and `to_out` are called through layer(), so LoRA can wrap them in place.
+ * Without attention dropout (the default rate 0, or evaluation) softmax(sim) v runs as
+ * fusedAttention (one WGSL dispatch on WebGPU, no [n, n] tensors kept for the backward); with
+ * dropout active the probabilities are formed and dropped as tfjs ops.
  */
 import { BugError } from '../../../../shared/errors';
 import { Dropout } from '../../layers/dropout';
+import { fusedAttention } from '../../layers/fused-attention/fused-attention';
 import { SeedSequence } from '../../layers/init';
 import { Linear } from '../../layers/linear';
 import { l2Normalize } from '../../losses/embedding-similarity';
@@ -79,23 +83,31 @@ export class CosineSimAttention extends Module {
       }
       const qn = tf.mul(l2Normalize(q), this.q_scale);
       const kn = tf.mul(l2Normalize(k), this.k_scale);
-      let sim = tf.mul(tf.matMul(qn, kn, false, true), scale); // [B, h, n, nullKv + n]
-      if (bias) {
-        const padded =
-          numNullKv > 0
-            ? tf.pad(bias, [
-                [0, 0],
-                [0, 0],
-                [numNullKv, 0],
-              ])
-            : bias;
-        sim = tf.add(sim, tf.reshape(padded, [1, heads, tokens, numNullKv + tokens]));
-      }
-      const attn = this.attn_dropout.apply(tf.softmax(sim, -1));
-      const out = tf.matMul(attn, v); // [B, h, n, dh]
+      // [heads, n, nullKv + n]: the null keys get no bias.
+      const paddedBias =
+        bias && numNullKv > 0
+          ? tf.pad(bias, [
+              [0, 0],
+              [0, 0],
+              [numNullKv, 0],
+            ])
+          : bias;
+      const out =
+        this.attn_dropout.training && this.attn_dropout.rate > 0
+          ? this.droppedAttention(qn, kn, v, paddedBias)
+          : fusedAttention(qn, kn, v, { scale, bias: paddedBias }); // [B, h, n, dh]
       const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [batch, tokens, this.inner]);
       return this.layer('to_out').apply(merged);
     });
+  }
+
+  /** softmax(scale · qn knᵀ + bias) with attention dropout, then v: [B, h, n, dh]. */
+  private droppedAttention(qn: Tensor, kn: Tensor, v: Tensor, bias: Tensor | undefined): Tensor {
+    const [, heads = 0, tokens = 0] = qn.shape;
+    const keys = kn.shape[2] ?? 0;
+    let sim = tf.mul(tf.matMul(qn, kn, false, true), this.options.scale); // [B, h, n, nullKv + n]
+    if (bias) sim = tf.add(sim, tf.reshape(bias, [1, heads, tokens, keys]));
+    return tf.matMul(this.attn_dropout.apply(tf.softmax(sim, -1)), v);
   }
 
   /** [B, n, h·dh] -> [B, h, n, dh]. */

@@ -22,6 +22,7 @@ import { tf, type Tensor, type Variable } from '../../tf';
 import { CtClipConfigSchema, visualLatentInputSize, type CtClipConfig, type CtClipConfigInput } from './ctclip-config';
 import { CtVit } from './ctvit';
 import { CxrBertModel, firstToken } from './cxr-bert';
+import { switchGradientCheckpointing } from '../../train/gradient-checkpoint';
 
 export class CtClip extends Module implements ContrastiveModel {
   readonly arch = 'ctclip' as const;
@@ -104,6 +105,11 @@ export class CtClip extends Module implements ContrastiveModel {
       const hidden = this.text_transformer.apply(ids, mask);
       return l2Normalize(this.layer('to_text_latent').apply(firstToken(hidden)));
     });
+  }
+
+  /** See ContrastiveModel.setGradientCheckpointing: the image and text towers' block loops. */
+  setGradientCheckpointing(on: boolean): void {
+    switchGradientCheckpointing(this, on);
   }
 
   /** exp(t): the factor that multiplies cosine similarities. */

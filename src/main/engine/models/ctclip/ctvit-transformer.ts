@@ -6,6 +6,7 @@
 import { SeedSequence } from '../../layers/init';
 import { Module } from '../../module';
 import { tf, type Tensor } from '../../tf';
+import { checkpointed, type CheckpointableStack } from '../../train/gradient-checkpoint';
 import type { CtClipImageConfig } from './ctclip-config';
 import { feedForwardInnerSize } from './ctclip-config';
 import { CosineSimAttention } from './cosine-sim-attention';
@@ -55,7 +56,9 @@ class LayerList extends Module {
   }
 }
 
-export class CtVitTransformer extends Module {
+export class CtVitTransformer extends Module implements CheckpointableStack {
+  /** Run each layer checkpointed while gradients are recorded (see gradient-checkpoint.ts). */
+  gradientCheckpointing = false;
   readonly layers: LayerList;
   readonly norm_out: GammaLayerNorm;
 
@@ -69,8 +72,14 @@ export class CtVitTransformer extends Module {
   apply(x: Tensor, videoShape: VideoShape, bias?: Tensor): Tensor {
     return tf.tidy(() => {
       let y = x;
-      for (const layer of this.layers.items) y = layer.apply(y, videoShape, bias);
+      for (const layer of this.layers.items) y = this.runLayer(layer, y, videoShape, bias);
       return this.norm_out.apply(y);
     });
+  }
+
+  private runLayer(layer: CtVitLayer, x: Tensor, videoShape: VideoShape, bias?: Tensor): Tensor {
+    if (!this.gradientCheckpointing) return layer.apply(x, videoShape, bias);
+    if (!bias) return checkpointed(layer, [x], (input) => layer.apply(input, videoShape));
+    return checkpointed(layer, [x, bias], (input, b) => layer.apply(input, videoShape, b));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { BugError } from '../../../../shared/errors';
 import { Module } from '../../module';
+import { normaliseLastAxis } from '../../layers/layer-norm';
 import { tf, type Tensor, type Variable } from '../../tf';
 
 const EPS = 1e-5;
@@ -21,10 +22,6 @@ export class GammaLayerNorm extends Module {
   apply(x: Tensor): Tensor {
     const last = x.shape[x.shape.length - 1];
     if (last !== this.dim) throw new BugError(`LayerNorm(${this.dim}) got a last axis of ${String(last)}.`);
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, x.shape.length - 1, true);
-      const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
-      return tf.add(tf.mul(normalised, this.gamma), this.buffer('beta'));
-    });
+    return normaliseLastAxis(x, this.gamma, this.buffer('beta'), EPS);
   }
 }

@@ -10,6 +10,7 @@ import { ResidualOutput } from '../../layers/attention-output';
 import { Embeddings } from '../../layers/bert-embeddings';
 import { SeedSequence } from '../../layers/init';
 import { Linear } from '../../layers/linear';
+import { checkpointed, type CheckpointableStack } from '../../train/gradient-checkpoint';
 import type { CtVlmConfig } from './ctvlm-config';
 
 /** GELU as BERT computes it: x · Φ(x) with the error function. */
@@ -82,7 +83,9 @@ class Encoder extends Module {
   }
 }
 
-export class BertEncoder extends Module {
+export class BertEncoder extends Module implements CheckpointableStack {
+  /** Run each layer checkpointed while gradients are recorded (see gradient-checkpoint.ts). */
+  gradientCheckpointing = false;
   private readonly embeddings: Embeddings;
   private readonly encoder: Encoder;
 
@@ -106,7 +109,11 @@ export class BertEncoder extends Module {
   apply(ids: Tensor, mask: Tensor): Tensor {
     return tf.tidy(() => {
       let hidden = this.embeddings.apply(ids);
-      for (const layer of this.encoder.list.layers) hidden = layer.apply(hidden, mask);
+      for (const layer of this.encoder.list.layers) {
+        hidden = this.gradientCheckpointing
+          ? checkpointed(layer, [hidden, mask], (h, m) => layer.apply(h, m))
+          : layer.apply(hidden, mask);
+      }
       return hidden;
     });
   }

@@ -16,6 +16,7 @@ import { BertEncoder } from './bert-encoder';
 import { CtVlmConfigSchema, type CtVlmConfig, type CtVlmConfigInput } from './ctvlm-config';
 import type { ContrastiveModel, TemperatureParametrisation } from '../contrastive-model';
 import { I3ResNet } from './i3-resnet';
+import { switchGradientCheckpointing } from '../../train/gradient-checkpoint';
 
 class ImageTower extends Module {
   readonly i3_resnet: I3ResNet;
@@ -136,6 +137,11 @@ export class CtVlm extends Module implements ContrastiveModel {
         `The tokenizer has ${tokenizerVocabSize} tokens but ${this.config.name} embeds only ${this.config.text.vocabSize}: use the model's own tokenizer.`,
       );
     }
+  }
+
+  /** See ContrastiveModel.setGradientCheckpointing: the image and text towers' block loops. */
+  setGradientCheckpointing(on: boolean): void {
+    switchGradientCheckpointing(this, on);
   }
 
   /** Symmetric InfoNCE of a batch of (volume, report) pairs. */

@@ -14,10 +14,13 @@ import { SeedSequence } from '../../layers/init';
 import { MaxPool3d } from '../../layers/max-pool3d';
 import { globalAvgPool3d } from '../../layers/pooling';
 import { Sequence } from '../../layers/sequence';
+import { checkpointed, type CheckpointableStack } from '../../train/gradient-checkpoint';
 import { BOTTLENECK_EXPANSION, BottleneckBlock } from './bottleneck-block';
 import type { CtVlmConfig } from './ctvlm-config';
 
-export class I3ResNet extends Module {
+export class I3ResNet extends Module implements CheckpointableStack {
+  /** Run each bottleneck block checkpointed while gradients are recorded (see gradient-checkpoint.ts). */
+  gradientCheckpointing = false;
   private readonly bn1: BatchNorm3d;
   private readonly maxpool: MaxPool3d;
   private readonly stages: Sequence[];
@@ -68,7 +71,7 @@ export class I3ResNet extends Module {
   prefix(x: Tensor, stages: number): Tensor {
     return tf.tidy(() => {
       let y = this.maxpool.apply(tf.relu(this.bn1.apply(this.layer('conv1').apply(x))));
-      for (const stage of this.stages.slice(0, stages)) y = stage.apply(y);
+      for (const stage of this.stages.slice(0, stages)) y = this.runStage(stage, y);
       return y;
     });
   }
@@ -77,8 +80,21 @@ export class I3ResNet extends Module {
   featuresFrom(y: Tensor, stages: number): Tensor {
     return tf.tidy(() => {
       let out = y;
-      for (const stage of this.stages.slice(stages)) out = stage.apply(out);
+      for (const stage of this.stages.slice(stages)) out = this.runStage(stage, out);
       return out;
+    });
+  }
+
+  /** One stage's blocks in order (Sequence.apply), each checkpointed when that is on. */
+  private runStage(stage: Sequence, x: Tensor): Tensor {
+    if (!this.gradientCheckpointing) return stage.apply(x);
+    return tf.tidy(() => {
+      let y = x;
+      for (let i = 0; i < stage.length; i += 1) {
+        const block = stage.at(i);
+        y = checkpointed(block, [y], (input) => block.apply(input));
+      }
+      return y;
     });
   }
 

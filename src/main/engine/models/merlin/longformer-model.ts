@@ -9,6 +9,7 @@ import { SeedSequence } from '../../layers/init';
 import { Linear } from '../../layers/linear';
 import { Module } from '../../module';
 import { tf, type Tensor } from '../../tf';
+import { checkpointed, type CheckpointableStack } from '../../train/gradient-checkpoint';
 import { longformerAttentionBias } from './longformer-attention-mask';
 import { LongformerEmbeddings } from './longformer-embeddings';
 import { LongformerLayer } from './longformer-layer';
@@ -45,7 +46,9 @@ class Pooler extends Module {
   }
 }
 
-export class LongformerModel extends Module {
+export class LongformerModel extends Module implements CheckpointableStack {
+  /** Run each layer checkpointed while gradients are recorded (see gradient-checkpoint.ts). */
+  gradientCheckpointing = false;
   private readonly embeddings: LongformerEmbeddings;
   private readonly encoder: LongformerEncoder;
   readonly pooler: Pooler;
@@ -67,7 +70,13 @@ export class LongformerModel extends Module {
     return tf.tidy(() => {
       const bias = longformerAttentionBias(mask, attentionWindow, globalFirstToken);
       let hidden = this.embeddings.apply(ids);
-      for (const layer of this.encoder.list.layers) hidden = layer.apply(hidden, bias, globalFirstToken);
+      for (const layer of this.encoder.list.layers) {
+        hidden = this.gradientCheckpointing
+          ? checkpointed(layer, [hidden, bias.local, bias.global, bias.queryKeep], (h, local, global, queryKeep) =>
+              layer.apply(h, { local, global, queryKeep }, globalFirstToken),
+            )
+          : layer.apply(hidden, bias, globalFirstToken);
+      }
       return hidden;
     });
   }

@@ -19,6 +19,7 @@ import { LongformerModel } from './longformer-model';
 import { MerlinConfigSchema, type MerlinConfig, type MerlinConfigInput } from './merlin-config';
 import { MerlinI3ResNet } from './merlin-i3-resnet';
 import { canonicalVolumeToMerlinNdhwc } from './merlin-volume-layout';
+import { switchGradientCheckpointing } from '../../train/gradient-checkpoint';
 
 class ImageEncoder extends Module {
   readonly i3_resnet: MerlinI3ResNet;
@@ -120,6 +121,11 @@ export class Merlin extends Module implements ContrastiveModel {
         `The tokenizer has ${tokenizerVocabSize} tokens but ${this.config.name} embeds only ${this.config.text.vocabSize}: use the model's own tokenizer.`,
       );
     }
+  }
+
+  /** See ContrastiveModel.setGradientCheckpointing: the image and text towers' block loops. */
+  setGradientCheckpointing(on: boolean): void {
+    switchGradientCheckpointing(this, on);
   }
 
   /** volume [B, 1, X, Y, Z] -> phecode logits [B, classes] (Merlin's ehr output). */
