@@ -41,6 +41,7 @@ export function webgpuCandidate(): BackendCandidate {
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!adapter) throw new Error(NO_ADAPTER);
       const device = await adapter.requestDevice(deviceDescriptor(adapter));
+      const described = describeAdapter(adapter);
       const restoreNavigator = installNavigator(gpu);
       const restoreGlobals = installGlobals(globals);
       let disposed = false;
@@ -56,7 +57,7 @@ export function webgpuCandidate(): BackendCandidate {
       try {
         const module = await import('@tensorflow/tfjs-backend-webgpu');
         if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
-        registerEngineWebgpuKernels();
+        described.details['conv3dKernels'] = registerEngineWebgpuKernels(described.details['software'] === true);
         // Priority 0: never picked by tfjs on its own; selection sets the backend explicitly.
         tf.registerBackend('webgpu', () => createWebgpuBackend(module, device, adapter.info), 0);
         if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend failed to initialise');
@@ -64,7 +65,6 @@ export function webgpuCandidate(): BackendCandidate {
         await dispose();
         throw error;
       }
-      const described = describeAdapter(adapter);
       return {
         device: described,
         ...(described.details['software'] === true

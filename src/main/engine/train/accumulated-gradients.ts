@@ -107,9 +107,34 @@ export async function accumulatedGradients(
  */
 const ADD_N_INPUTS = 7;
 
-/** Σ‖g‖² over the gradients, each as a [1, n] x [n, 1] matmul: one dispatch per gradient on a GPU. */
-function squaredNorm(gradients: readonly Tensor[]): Tensor {
-  let terms = gradients.map((g) => tf.reshape(tf.matMul(tf.reshape(g, [1, -1]), tf.reshape(g, [-1, 1])), []));
+/** Entries per concatenated group of the norm: bounds the temporary copy (64 MB of float32). */
+export const NORM_GROUP_ENTRIES = 1 << 24;
+
+/**
+ * Σ‖g‖² over the gradients: each group of gradients (up to NORM_GROUP_ENTRIES entries, a larger
+ * gradient alone) is flattened into one row and squared by one [1, n] x [n, 1] matmul. The concat
+ * takes about one dispatch per 7 gradients on a GPU, so a model's norm costs tens of dispatches,
+ * not one or two per parameter.
+ */
+export function squaredNorm(gradients: readonly Tensor[], groupEntries = NORM_GROUP_ENTRIES): Tensor {
+  const groups: Tensor[][] = [];
+  let current: Tensor[] = [];
+  let entries = 0;
+  for (const gradient of gradients) {
+    if (current.length > 0 && entries + gradient.size > groupEntries) {
+      groups.push(current);
+      current = [];
+      entries = 0;
+    }
+    current.push(gradient);
+    entries += gradient.size;
+  }
+  if (current.length > 0) groups.push(current);
+  let terms = groups.map((group) => {
+    const rows = group.map((g) => tf.reshape(g, [1, -1]));
+    const row = rows.length === 1 ? rows[0]! : tf.concat(rows, 1);
+    return tf.reshape(tf.matMul(row, row, false, true), []);
+  });
   if (terms.length === 0) return tf.scalar(0);
   while (terms.length > 1) {
     const next: Tensor[] = [];
