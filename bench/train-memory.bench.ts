@@ -23,7 +23,7 @@ import { symmetricInfoNce } from '../src/main/engine/losses/info-nce';
 import { releaseBackends, selectBackend } from '../src/main/engine/backends/select-backend';
 import { tf } from '../src/main/engine/tf';
 import { accumulatedGradients, disposeGradients } from '../src/main/engine/train/accumulated-gradients';
-import { AdamW, decays } from '../src/main/engine/train/adamw';
+import { AdamW, adamWParameters } from '../src/main/engine/train/adamw';
 import { configureMethod } from '../src/main/engine/train/configure-method';
 
 interface MemoryCase {
@@ -60,10 +60,7 @@ async function peakOfStep(memoryCase: MemoryCase, checkpointing: boolean): Promi
   configureMethod(model, RunConfigSchema.parse({ method: memoryCase.method }));
   model.train();
   model.setGradientCheckpointing(checkpointing);
-  const parameters = model
-    .namedParameters()
-    .filter(([, variable]) => variable.trainable)
-    .map(([name, variable]) => ({ name, variable, decay: decays(variable) }));
+  const parameters = adamWParameters(model);
   const optimizer = new AdamW(parameters, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
   const { batch, volume, channels, vocab } = memoryCase.input;
   const tokens = memoryCase.input.tokens ?? model.maxTextLength;

@@ -8,7 +8,7 @@ import { CtVlm } from '../../src/main/engine/models/ctvlm/ct-vlm';
 import type { CtVlmConfig } from '../../src/main/engine/models/ctvlm/ctvlm-config';
 import { tf } from '../../src/main/engine/tf';
 import { accumulatedGradients, disposeGradients } from '../../src/main/engine/train/accumulated-gradients';
-import { AdamW, type AdamWParameter } from '../../src/main/engine/train/adamw';
+import { AdamW, adamWParameters, type AdamWParameter } from '../../src/main/engine/train/adamw';
 import type { ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
 import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
 import type { BenchInput } from './sizes';
@@ -92,10 +92,7 @@ interface Trainer {
 }
 
 function trainerOf(model: CtVlm): Trainer {
-  const parameters = model
-    .namedParameters()
-    .filter(([, variable]) => variable.trainable)
-    .map(([name, variable]) => ({ name, variable, decay: false }));
+  const parameters = adamWParameters(model, () => false);
   return { parameters, optimizer: new AdamW(parameters, ADAM) };
 }
 

@@ -20,7 +20,7 @@ import {
 import { symmetricInfoNce } from '../../src/main/engine/losses/info-nce';
 import { tf, type Tensor } from '../../src/main/engine/tf';
 import { accumulatedGradients, disposeGradients } from '../../src/main/engine/train/accumulated-gradients';
-import { AdamW } from '../../src/main/engine/train/adamw';
+import { AdamW, adamWParameters } from '../../src/main/engine/train/adamw';
 import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
 import { imageForwardFlops } from './flops';
 
@@ -409,10 +409,7 @@ async function peftStep(options: FoundationOptions): Promise<void> {
   const trainableParams = model.parameterCount(true);
   model.setGradientCheckpointing(options.gradientCheckpointing);
   // The trainer's step: accumulatedGradients (one read-back) + AdamW without decay (= Adam 1e-4).
-  const parameters = model
-    .namedParameters()
-    .filter(([, variable]) => variable.trainable)
-    .map(([name, variable]) => ({ name, variable, decay: false }));
+  const parameters = adamWParameters(model, () => false);
   const optimizer = new AdamW(parameters, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   try {
     const inputs = options.peftInput ? [options.peftInput] : options.tiny ? PEFT_INPUTS_TINY : PEFT_INPUTS;

@@ -16,7 +16,7 @@ import type { ResolvedTask } from '../engine/eval/tasks/resolve-task';
 import { symmetricInfoNce } from '../engine/losses/info-nce';
 import type { ContrastiveModel } from '../engine/models/contrastive-model';
 import { accumulatedGradients, disposeGradients, type MicroBatch } from '../engine/train/accumulated-gradients';
-import { AdamW, decays, type AdamWState } from '../engine/train/adamw';
+import { AdamW, adamWParameters, type AdamWState } from '../engine/train/adamw';
 import { temperatureOf, type ConfiguredMethod } from '../engine/train/configure-method';
 import { learningRateAt, type LearningRateSchedule } from '../engine/train/lr-schedule';
 import { mixSeed, reseedRandomness } from '../engine/train/reseed-randomness';
@@ -75,10 +75,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
     kind: config.schedule.kind,
     minFactor: config.schedule.minFactor,
   };
-  const parameters = model
-    .namedParameters()
-    .filter(([, variable]) => variable.trainable)
-    .map(([name, variable]) => ({ name, variable, decay: decays(variable) }));
+  const parameters = adamWParameters(model);
   const optimizer = new AdamW(parameters, {
     beta1: config.optimizer.beta1,
     beta2: config.optimizer.beta2,

@@ -6,6 +6,7 @@
  * restored exactly, so a resumed run continues bit for bit.
  */
 import { BugError } from '../../../shared/errors';
+import type { Module } from '../module';
 import { tf, type Tensor, type Variable } from '../tf';
 import { adamwUpdateOnWebgpu, type AdamWConstants } from './adamw-webgpu';
 
@@ -140,6 +141,20 @@ function compositeUpdate(
   const packed = tf.concat([nextM, nextV]);
   tf.dispose([nextM, nextV, denominator, update]);
   return { moments: packed, parameter };
+}
+
+/**
+ * The trainable parameters of `module` as AdamW takes them, by state-dict name; `decay` as
+ * AdamW's rule (decays) unless given (false: plain Adam, as the GPU bench compares with PyTorch).
+ */
+export function adamWParameters(
+  module: Pick<Module, 'namedParameters'>,
+  decay: (variable: Variable) => boolean = decays,
+): AdamWParameter[] {
+  return module
+    .namedParameters()
+    .filter(([, variable]) => variable.trainable)
+    .map(([name, variable]) => ({ name, variable, decay: decay(variable) }));
 }
 
 /** AdamW's decay rule: no decay on 0-D and 1-D parameters (temperature, biases, norm scales and shifts). */
