@@ -5,11 +5,13 @@
  * Prints median ms and GFLOP/s (2 x output voxels x taps x Cin x Cout for every direction) and
  * writes nothing.
  *
- *   npx tsx bench/gpu/conv3d-kernels.ts [--large] [--reps N] [--ops forward,gradInput,gradFilter]
+ *   npx tsx bench/gpu/conv3d-kernels.ts [--large] [--f16] [--reps N] [--ops forward,gradInput,gradFilter]
  *     [--shapes "NxDxHxWxCin/kdxkhxkw/Cout/sD,sH,sW/pad;..."]   (pad: valid, same or a number)
  *
  * The default shapes are small enough for Mesa lavapipe (a CPU adapter); --large has the mid
  * CtVlm's (2, 64x128x128) stem and layer1 and Merlin-like 40x56x56 layers, for a real GPU.
+ * --f16 also times the GEMM programs at f16 precision (mixed precision; needs shader-f16) and
+ * prints their worst error against the float32 GEMM's output, |f16 - f32| / (1 + |f32|).
  */
 import { parseArgs } from 'node:util';
 import { webgpuCandidate } from '../../src/main/engine/backends/webgpu-candidate';
@@ -17,6 +19,7 @@ import {
   registerImplicitGemmConv3d,
   restoreOriginalConv3d,
 } from '../../src/main/engine/backends/webgpu-kernels/conv3d-kernels';
+import { setKernelPrecision } from '../../src/main/engine/backends/webgpu-kernels/kernel-precision';
 import { tf } from '../../src/main/engine/tf';
 
 type Shape5 = [number, number, number, number, number];
@@ -83,6 +86,7 @@ const { values } = parseArgs({
     large: { type: 'boolean' },
     reps: { type: 'string' },
     ops: { type: 'string' },
+    f16: { type: 'boolean' },
   },
 });
 const shapes = values.shapes ? parseShapes(values.shapes) : values.large ? LARGE : SMALL;
@@ -128,7 +132,27 @@ function kernelRun(s: BenchShape, direction: Direction, x: tf.Tensor, w: tf.Tens
   return () => engine.runKernel<tf.Tensor>(kernel, inputs, attrs as tf.NamedAttrMap);
 }
 
+/** The output of one run, for comparing precisions. */
+async function valuesOf(run: () => tf.Tensor): Promise<Float32Array> {
+  const out = run();
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}
+
+function worstError(got: Float32Array, want: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i += 1) {
+    const w = want[i] ?? 0;
+    const error = Math.abs((got[i] ?? Number.NaN) - w) / (1 + Math.abs(w));
+    worst = Number.isNaN(error) ? Number.POSITIVE_INFINITY : Math.max(worst, error);
+  }
+  return worst;
+}
+
 const loaded = await webgpuCandidate().load();
+const withF16 = values.f16 === true && loaded.device?.details['shaderF16'] === true;
+if (values.f16 && !withF16) console.log('--f16: this adapter lacks shader-f16; timing float32 only');
 const rows: string[][] = [];
 try {
   await tf.setBackend('webgpu');
@@ -151,9 +175,17 @@ try {
       const naive = await time(kernelRun(s, direction, x, w, dy));
       const restore = registerImplicitGemmConv3d();
       let gemm: number;
+      let f16: { ms: number; error: number } | null = null;
       try {
-        gemm = await time(kernelRun(s, direction, x, w, dy));
+        const run = kernelRun(s, direction, x, w, dy);
+        gemm = await time(run);
+        if (withF16) {
+          const reference = await valuesOf(run);
+          setKernelPrecision('f16');
+          f16 = { ms: await time(run), error: worstError(await valuesOf(run), reference) };
+        }
       } finally {
+        setKernelPrecision('float32');
         restore();
       }
       const gflops = (ms: number) => (flops / (ms * 1e6)).toFixed(2);
@@ -166,6 +198,9 @@ try {
         gemm.toFixed(1),
         gflops(gemm),
         `${(naive / gemm).toFixed(1)}x`,
+        ...(f16
+          ? [f16.ms.toFixed(1), gflops(f16.ms), `${(gemm / f16.ms).toFixed(2)}x`, f16.error.toExponential(1)]
+          : []),
       ]);
       console.log(rows[rows.length - 1]?.join(' | '));
     }
@@ -176,7 +211,10 @@ try {
   await loaded.dispose();
 }
 
-const header = ['shape', 'tensors', 'op', 'naive ms', 'naive GFLOP/s', 'gemm ms', 'gemm GFLOP/s', 'speed-up'];
+const header = [
+  ...['shape', 'tensors', 'op', 'naive ms', 'naive GFLOP/s', 'gemm ms', 'gemm GFLOP/s', 'speed-up'],
+  ...(withF16 ? ['f16 ms', 'f16 GFLOP/s', 'f16 vs f32', 'f16 worst error'] : []),
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);

@@ -30,10 +30,17 @@ timeout "${TORCH_TIMEOUT_S:-240}" python3 bench/gpu/torch_step.py "$OUT/spec.jso
 echo "torch_step.py exit $?"; tail -n 20 "$OUT/torch-log.txt"
 timeout "${BENCH_TIMEOUT_S:-480}" "$b/node" --max-old-space-size=16384 "$b/gpu-bench.mjs" --backends webgpu \
   --out "$OUT" --torch-json "$OUT/torch.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$OUT/log.txt"
-# Optional: the conv3d kernels alone at the mid and Merlin-like shapes (CONV3D_KERNELS=1), and the
-# step again with gradient checkpointing (CHECKPOINTING=1), each with its own time limit.
+# Optional: the conv3d kernels alone at the mid and Merlin-like shapes, float32 and f16
+# (CONV3D_KERNELS=1), the step again with gradient checkpointing (CHECKPOINTING=1), and with mixed
+# precision (MIXED=1), each with its own time limit.
 if [ -n "${CONV3D_KERNELS:-}" ]; then
-  timeout "${CONV3D_TIMEOUT_S:-120}" "$b/node" "$b/conv3d-kernels.mjs" --large 2>&1 | grep -v 'artificially reduced' | tee "$OUT/conv3d-kernels.txt"
+  timeout "${CONV3D_TIMEOUT_S:-120}" "$b/node" "$b/conv3d-kernels.mjs" --large --f16 2>&1 | grep -v 'artificially reduced' | tee "$OUT/conv3d-kernels.txt"
+fi
+if [ -n "${MIXED:-}" ]; then
+  mkdir -p "$OUT/mixed-precision"
+  timeout "${BENCH_TIMEOUT_S:-480}" "$b/node" --max-old-space-size=16384 "$b/gpu-bench.mjs" --backends webgpu \
+    --out "$OUT/mixed-precision" --torch-json "$OUT/torch.json" --mixed-precision "$@" 2>&1 |
+    grep -v 'artificially reduced' | tee "$OUT/mixed-precision/log.txt"
 fi
 if [ -n "${CHECKPOINTING:-}" ]; then
   mkdir -p "$OUT/checkpointing"

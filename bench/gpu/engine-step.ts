@@ -9,6 +9,8 @@ import type { CtVlmConfig } from '../../src/main/engine/models/ctvlm/ctvlm-confi
 import { tf } from '../../src/main/engine/tf';
 import { accumulatedGradients, disposeGradients } from '../../src/main/engine/train/accumulated-gradients';
 import { AdamW, adamWParameters, type AdamWParameter } from '../../src/main/engine/train/adamw';
+import { DynamicLossScaler } from '../../src/main/engine/train/loss-scaler';
+import { disableMixedPrecision, enableMixedPrecision } from '../../src/main/engine/backends/mixed-precision';
 import type { ContrastiveBatch } from '../../src/main/engine/train/contrastive-step';
 import { dawnBufferBytes, dawnSnapshot, perStep, resetDawnPeak, type DawnCounts } from './dawn-counters';
 import type { BenchInput } from './sizes';
@@ -35,6 +37,8 @@ export interface EngineTiming {
   dawnPeakBufferBytes?: number;
   /** webgpu only: bytes of Dawn buffers alive before the model was built (tfjs's pool and leaks) */
   dawnBaselineBufferBytes?: number;
+  /** with --mixed-precision: what ran in f16, the final loss scale and the steps skipped for overflow */
+  mixedPrecision?: { description: string; f16Kernels: boolean; lossScale: number; skippedSteps: number };
 }
 
 export interface TimingOptions {
@@ -44,6 +48,8 @@ export interface TimingOptions {
   /** stop adding runs (past minRuns) once the timed runs took this long */
   maxSeconds: number;
   gradientCheckpointing: boolean;
+  /** f16 conv kernels where supported (enableMixedPrecision) and dynamic loss scaling, as the trainer runs them */
+  mixedPrecision: boolean;
 }
 
 let kernels = 0;
@@ -96,14 +102,22 @@ function trainerOf(model: CtVlm): Trainer {
   return { parameters, optimizer: new AdamW(parameters, ADAM) };
 }
 
-async function step(model: CtVlm, trainer: Trainer, batch: ContrastiveBatch): Promise<number> {
+async function step(
+  model: CtVlm,
+  trainer: Trainer,
+  batch: ContrastiveBatch,
+  scaler: DynamicLossScaler | null,
+): Promise<number> {
   const started = process.hrtime.bigint();
   const micro = {
     size: batch.volumes.shape[0] ?? 1,
     loss: () => model.contrastiveLoss(batch.volumes, batch.ids, batch.mask),
   };
-  const { gradients } = await accumulatedGradients(trainer.parameters, [micro], null);
-  trainer.optimizer.apply(gradients, LEARNING_RATE);
+  const { gradients, finite } = await accumulatedGradients(trainer.parameters, [micro], null, {
+    lossScale: scaler?.scale ?? null,
+  });
+  scaler?.update(finite);
+  if (finite) trainer.optimizer.apply(gradients, LEARNING_RATE);
   disposeGradients(gradients);
   await model.temperature.data(); // the queue runs in order: this waits for the whole update
   return Number(process.hrtime.bigint() - started) / 1e6;
@@ -122,10 +136,12 @@ export async function timeEngineStep(
   model.setGradientCheckpointing(options.gradientCheckpointing);
   const optimizer = trainerOf(model);
   const batch = seededBatch(config, input, 1);
+  const precision = options.mixedPrecision ? enableMixedPrecision() : null;
+  const scaler = precision ? new DynamicLossScaler() : null;
   try {
     const params = model.trainableParameters().reduce((sum, v) => sum + v.size, 0);
-    const firstStepMs = await step(model, optimizer, batch);
-    for (let i = 1; i < options.warmups; i += 1) await step(model, optimizer, batch);
+    const firstStepMs = await step(model, optimizer, batch, scaler);
+    for (let i = 1; i < options.warmups; i += 1) await step(model, optimizer, batch, scaler);
     const kernelsBefore = kernels;
     const dawnBefore = dawnSnapshot();
     peakBytes = tf.engine().state.numBytes;
@@ -133,7 +149,7 @@ export async function timeEngineStep(
     const msAll: number[] = [];
     let spent = 0;
     while (msAll.length < options.maxRuns && (msAll.length < options.minRuns || spent < options.maxSeconds * 1000)) {
-      const ms = await step(model, optimizer, batch);
+      const ms = await step(model, optimizer, batch, scaler);
       msAll.push(ms);
       spent += ms;
     }
@@ -149,6 +165,8 @@ export async function timeEngineStep(
       baselineTensorBytes,
       memoryAfter: { ...tf.memory() },
     };
+    if (precision && scaler)
+      timing.mixedPrecision = { ...precision, lossScale: scaler.scale, skippedSteps: scaler.state().skippedSteps };
     if (onWebgpu) {
       timing.dawnPerStep = perStep(dawnBefore, dawnSnapshot(), msAll.length);
       timing.dawnPeakBufferBytes = dawnBufferBytes().peak;
@@ -156,6 +174,7 @@ export async function timeEngineStep(
     }
     return timing;
   } finally {
+    if (precision) disableMixedPrecision();
     tf.dispose([batch.volumes, batch.ids, batch.mask]);
     optimizer.optimizer.dispose();
     model.dispose();

@@ -49,6 +49,8 @@ export interface GpuBenchOptions {
   maxStepSeconds?: number;
   /** run the engine's steps with gradient checkpointing (less memory, one more forward per block) */
   gradientCheckpointing?: boolean;
+  /** run the engine's steps with mixed precision (f16 conv kernels where the GPU has shader-f16, loss scaling) */
+  mixedPrecision?: boolean;
 }
 
 interface EngineCase {
@@ -170,6 +172,7 @@ export async function runGpuBench(options: GpuBenchOptions = {}): Promise<Measur
     node: process.versions.node,
     takenAt: new Date().toISOString(),
     gradientCheckpointing: options.gradientCheckpointing ?? false,
+    mixedPrecision: options.mixedPrecision ?? false,
     step: "the trainer's step: accumulatedGradients (symmetric InfoNCE, divide temperature; one read-back of loss and gradient norm) + AdamW without decay (= Adam, lr 1e-4, eps 1e-8), fp32; PyTorch: the same model, torch.optim.Adam(lr=1e-4)",
     flops:
       'analytic, conv3d and matmul multiply-adds x2; fwd+bwd = 3 x forward (bench/gpu/flops.ts); flopCounterFwdBwd: torch.utils.flop_counter over one real forward+backward',
@@ -235,6 +238,7 @@ export async function runGpuBench(options: GpuBenchOptions = {}): Promise<Measur
           deadline,
           hardwareGpu,
           gradientCheckpointing: options.gradientCheckpointing ?? false,
+          mixedPrecision: options.mixedPrecision ?? false,
         });
         save();
       }
@@ -259,6 +263,7 @@ async function runCase(
     deadline: number;
     hardwareGpu: boolean;
     gradientCheckpointing: boolean;
+    mixedPrecision: boolean;
   },
 ): Promise<number | null> {
   const onWebgpu = engineCase.backend === 'webgpu';
@@ -288,6 +293,7 @@ async function runCase(
           maxRuns: 10,
           maxSeconds: 20,
           gradientCheckpointing: limits.gradientCheckpointing,
+          mixedPrecision: limits.mixedPrecision,
         },
         onWebgpu,
       );

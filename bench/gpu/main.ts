@@ -2,7 +2,7 @@
  * The GPU bench as a stand-alone program (what is bundled for the device machine, which has no
  * npm): `node gpu-bench.mjs [--backends webgpu,wasm] [--sizes tiny,mid,merlin] [--out DIR]
  * [--python python3] [--torch-script bench/gpu/torch_step.py] [--torch-json FILE] [--no-torch]
- * [--deadline-s N] [--max-step-s N] [--torch-timeout-s N] [--gradient-checkpointing] [--print-torch-spec]`. In the repository: `npx tsx bench/gpu/main.ts ...`.
+ * [--deadline-s N] [--max-step-s N] [--torch-timeout-s N] [--gradient-checkpointing] [--mixed-precision] [--print-torch-spec]`. In the repository: `npx tsx bench/gpu/main.ts ...`.
  */
 import { parseArgs } from 'node:util';
 import { print } from '../bench-utils';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     'torch-timeout-s': { type: 'string' },
     'print-torch-spec': { type: 'boolean' },
     'gradient-checkpointing': { type: 'boolean' },
+    'mixed-precision': { type: 'boolean' },
   },
 });
 
@@ -42,6 +43,7 @@ const options: GpuBenchOptions = {
   ...(values['max-step-s'] ? { maxStepSeconds: Number(values['max-step-s']) } : {}),
   ...(values['torch-timeout-s'] ? { torchTimeoutSeconds: Number(values['torch-timeout-s']) } : {}),
   ...(values['gradient-checkpointing'] ? { gradientCheckpointing: true } : {}),
+  ...(values['mixed-precision'] ? { mixedPrecision: true } : {}),
 };
 
 if (values['print-torch-spec']) {

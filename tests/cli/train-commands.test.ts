@@ -66,9 +66,10 @@ describe('ctvlm train, runs and sweep', () => {
     const shown = await cli(['runs', project, 'interrupted']);
     expect(shown.stdout).toMatch(/epoch\s+train loss\s+val loss\s+val F1/);
     expect(shown.stdout).toMatch(/^\s*3\*?\s+\d\.\d{4}/m);
-    // GPU memory per epoch: the backend's bytes on a GPU backend (webgpu), — on cpu or wasm.
-    expect(shown.stdout).toMatch(/peak MiB\s+GPU MiB\s+s\s*$/m);
-    expect(shown.stdout).toMatch(/^\s*3\*?\s+.*\s(—|\d+\.\d \(webgpu\))\s+\d+\.\d\s*$/m);
+    // GPU memory per epoch: the backend's bytes on a GPU backend (webgpu), — on cpu or wasm; then
+    // the precision (float32: no mixed precision asked for).
+    expect(shown.stdout).toMatch(/peak MiB\s+GPU MiB\s+precision\s+s\s*$/m);
+    expect(shown.stdout).toMatch(/^\s*3\*?\s+.*\s(—|\d+\.\d \(webgpu\))\s+float32\s+\d+\.\d\s*$/m);
 
     const sweepFile = path.join(dir, 'sweep.json');
     fs.writeFileSync(

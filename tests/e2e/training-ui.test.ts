@@ -94,6 +94,7 @@ describe('training in the browser', () => {
     expect(await form.getByTestId('training-temperature').inputValue()).toBe('1');
     await form.getByLabel('Validation task (optional)').selectOption('phantom-liver-mass');
     await form.getByTestId('training-gradient-checkpointing').check();
+    await form.getByTestId('training-mixed-precision').check();
     await form.getByRole('button', { name: 'Start training' }).click();
 
     // Its progress: a bar with the epoch, step and loss, and a Cancel button.
@@ -169,7 +170,8 @@ describe('training in the browser', () => {
       { projectId, runId, token: /token=([A-Za-z0-9_-]+)/.exec(url)?.[1] ?? '' },
     );
     expect(envelope.ok).toBe(true);
-    expect(envelope.data?.config.gradientCheckpointing).toBe(true); // the form's checkbox reached the run
+    expect(envelope.data?.config.gradientCheckpointing).toBe(true); // the form's checkboxes reached the run
+    expect(envelope.data?.config.mixedPrecision).toBe(true);
     const lastEpoch = envelope.data?.epochs.at(-1);
     expect(lastEpoch?.epoch).toBe(EPOCHS);
     if (!lastEpoch) throw new Error('runs.get returned no epochs');
@@ -203,6 +205,13 @@ describe('training in the browser', () => {
     // series on cpu or wasm.
     expect(lastEpoch.backend).toMatch(/^(tensorflow|webgpu|wasm|cpu)$/);
     const memoryTexts = (await detail.getByTestId('run-chart-memory').locator('svg text').allTextContents()).join('|');
+    // Mixed precision on the test's backend (no f16 kernels): float32 arithmetic with the loss scale.
+    expect(
+      await epochRows
+        .nth(EPOCHS - 1)
+        .getByTestId('epoch-precision')
+        .textContent(),
+    ).toMatch(/^fp32 ×\d+/);
     const gpuCell = epochRows.nth(EPOCHS - 1).getByTestId('epoch-gpu');
     if (lastEpoch.peakGpuBytes === null) {
       expect(lastEpoch.backend).not.toBe('webgpu');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { EvaluationRow } from '../../shared/api/evaluation-schemas';
 import type { EpochRecord, RunDetail, RunSummary, SweepRow } from '../../shared/api/run-schemas';
+import { describeEpochPrecision } from '../../shared/epoch-precision';
 import { UserError } from '../../shared/errors';
 import { formatInterval, table } from './metrics-format';
 import { wholeNumber } from './model-source-option';
@@ -18,6 +19,7 @@ interface TrainOptions {
   batch?: string;
   accumulate?: string;
   gradientCheckpointing?: boolean;
+  mixedPrecision?: boolean;
   lr?: string;
   weightDecay?: string;
   temperature?: string;
@@ -47,6 +49,10 @@ export function registerTrainCommands(program: Command, run: Run): void {
     .option(
       '--gradient-checkpointing',
       "recompute each block's forward in the backward: less memory, ~1 more forward of compute, same gradients",
+    )
+    .option(
+      '--mixed-precision',
+      'f16 arithmetic in the conv kernels where the GPU has WebGPU shader-f16 (float32 elsewhere), with dynamic loss scaling',
     )
     .option('--lr <rate>', 'peak learning rate (default 1e-4)')
     .option('--weight-decay <w>', 'AdamW weight decay, never on norms, biases or the temperature (default 0.01)')
@@ -157,6 +163,7 @@ export function configFrom(options: TrainOptions): Record<string, unknown> {
   if (options.batch) config.batchSize = wholeNumber('--batch', options.batch, 2);
   if (options.accumulate) config.gradientAccumulation = wholeNumber('--accumulate', options.accumulate, 1);
   if (options.gradientCheckpointing) config.gradientCheckpointing = true;
+  if (options.mixedPrecision) config.mixedPrecision = true;
   if (options.lr) nested('optimizer').learningRate = number('--lr', options.lr);
   if (options.weightDecay) nested('optimizer').weightDecay = number('--weight-decay', options.weightDecay);
   if (options.temperature) nested('temperature').init = number('--temperature', options.temperature);
@@ -177,7 +184,20 @@ const fixed = (value: number | null, digits = 3): string => (value === null ? '�
 
 export function formatEpochs(epochs: readonly EpochRecord[]): string[] {
   return table(
-    ['epoch', 'train loss', 'val loss', 'val F1', 'val AUROC', 'τ', 'lr', 'vol/s', 'peak MiB', 'GPU MiB', 's'],
+    [
+      'epoch',
+      'train loss',
+      'val loss',
+      'val F1',
+      'val AUROC',
+      'τ',
+      'lr',
+      'vol/s',
+      'peak MiB',
+      'GPU MiB',
+      'precision',
+      's',
+    ],
     epochs.map((epoch) => [
       `${epoch.epoch}${epoch.best ? '*' : ''}`,
       fixed(epoch.trainLoss, 4),
@@ -189,6 +209,7 @@ export function formatEpochs(epochs: readonly EpochRecord[]): string[] {
       fixed(epoch.volumesPerSecond, 2),
       (epoch.peakTensorBytes / 2 ** 20).toFixed(1),
       epoch.peakGpuBytes === null ? '—' : `${(epoch.peakGpuBytes / 2 ** 20).toFixed(1)} (${epoch.backend ?? '?'})`,
+      describeEpochPrecision(epoch),
       epoch.seconds.toFixed(1),
     ]),
   );

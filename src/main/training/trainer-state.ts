@@ -1,6 +1,6 @@
 /**
  * What a run needs, besides its weights, to continue exactly where its last checkpoint left it:
- * optimizer steps and epochs done, the early-stopping bookkeeping, and AdamW's moments
+ * optimizer steps and epochs done, the early-stopping bookkeeping, mixed precision's loss scale, and AdamW's moments
  * (optimizer.safetensors). Kept inside the "last" checkpoint folder, so weights and state are
  * replaced together.
  */
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { EpochRecordSchema } from '../../shared/api/run-schemas';
 import { UserError } from '../../shared/errors';
 import type { AdamWState } from '../engine/train/adamw';
+import { LossScalerStateSchema } from '../engine/train/loss-scaler';
 import { readSafetensors } from '../engine/io/safetensors-reader';
 import type { Tensor as FileTensor } from '../engine/io/safetensors-dtypes';
 import { writeSafetensors } from '../engine/io/safetensors-writer';
@@ -31,6 +32,8 @@ export const TrainerProgressSchema = z.object({
   stoppedEarly: z.boolean(),
   /** Every epoch's record so far (the project database is rebuilt from it on resume). */
   history: z.array(EpochRecordSchema),
+  /** Mixed precision's loss scale and its counters (absent without mixed precision). */
+  lossScaler: LossScalerStateSchema.optional(),
 });
 export type TrainerProgress = z.infer<typeof TrainerProgressSchema>;
 

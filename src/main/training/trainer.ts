@@ -3,7 +3,9 @@
  * gradient accumulation, AdamW on a warm-up + cosine schedule, then validation, the epoch's
  * record, the best checkpoint when validation improved, and the last checkpoint with everything
  * needed to resume. With `gradientCheckpointing` the model recomputes each block in the backward
- * (less memory, the same gradients). The batch order depends only on the run's seed and the epoch, and every
+ * (less memory, the same gradients). With `mixedPrecision` the engine's conv kernels compute in
+ * f16 where the GPU supports it and the loss is dynamically scaled: a step whose gradients
+ * overflow is skipped (counted in the epoch's record) and the scale lowered. The batch order depends only on the run's seed and the epoch, and every
  * dropout mask on the seed and the step, so a run resumed from its last checkpoint ends exactly
  * as an uninterrupted one. A non-finite loss or gradient stops the run before the step is applied;
  * the last good checkpoint stays.
@@ -12,15 +14,18 @@ import path from 'node:path';
 import type { EpochRecord, RunConfig } from '../../shared/api/run-schemas';
 import { SeededRandom } from '../../shared/seeded-random';
 import { currentGpuMemory } from '../engine/backends/gpu-memory';
+import { disableMixedPrecision, enableMixedPrecision } from '../engine/backends/mixed-precision';
 import type { ResolvedTask } from '../engine/eval/tasks/resolve-task';
 import { symmetricInfoNce } from '../engine/losses/info-nce';
 import type { ContrastiveModel } from '../engine/models/contrastive-model';
 import { accumulatedGradients, disposeGradients, type MicroBatch } from '../engine/train/accumulated-gradients';
 import { AdamW, adamWParameters, type AdamWState } from '../engine/train/adamw';
 import { temperatureOf, type ConfiguredMethod } from '../engine/train/configure-method';
+import { DynamicLossScaler } from '../engine/train/loss-scaler';
 import { learningRateAt, type LearningRateSchedule } from '../engine/train/lr-schedule';
 import { mixSeed, reseedRandomness } from '../engine/train/reseed-randomness';
 import { tf } from '../engine/tf';
+import { UserError } from '../../shared/errors';
 import type { JobContext } from '../jobs/job-context';
 import type { EvaluationStudy } from '../store/repositories/evaluation-study-repository';
 import type { TextTokenizer } from '../text/tokenizer';
@@ -97,12 +102,16 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
   const microBatch = config.batchSize;
   model.train();
   model.setGradientCheckpointing(config.gradientCheckpointing);
+  const precision = config.mixedPrecision ? enableMixedPrecision() : null;
+  if (precision) context.progress(progress.step, totalSteps, precision.description);
+  const scaler = config.mixedPrecision ? new DynamicLossScaler(progress.lossScaler ?? null) : null;
   try {
     while (progress.epoch < config.epochs && !progress.stoppedEarly) {
       const epoch = progress.epoch + 1;
       const started = performance.now();
       const order = epochOrder(setup.train.length, config.seed, epoch);
       let lossSum = 0;
+      const skippedBefore = scaler?.state().skippedSteps ?? 0;
       let peakTensorBytes = tf.memory().numBytes;
       let peakRssBytes = process.memoryUsage().rss;
       let peakGpuBytes = currentGpuMemory()?.bytes ?? null;
@@ -126,26 +135,36 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
           );
         }
         let loss: number;
+        let applied: boolean;
         try {
-          const { loss: stepLoss, gradients } = await accumulatedGradients(
-            parameters,
-            batches,
-            config.optimizer.clipNorm,
-          );
-          loss = stepLoss;
-          optimizer.apply(gradients, learningRateAt(schedule, step));
-          disposeGradients(gradients);
+          const scale = scaler?.scale ?? null;
+          const result = await accumulatedGradients(parameters, batches, config.optimizer.clipNorm, {
+            lossScale: scale,
+          });
+          loss = result.loss;
+          applied = result.finite;
+          scaler?.update(result.finite);
+          if (scaler?.exhausted) {
+            throw new UserError(
+              'TRAINING_DIVERGED',
+              `The training run diverged: the gradient norm is ${result.norm} even at loss scale ${scale}. The weights were left as they were before this step; lower the learning rate, or train without mixed precision.`,
+            );
+          }
+          if (applied) optimizer.apply(result.gradients, learningRateAt(schedule, step));
+          disposeGradients(result.gradients);
         } finally {
           for (const batch of batches) batch.dispose?.();
         }
         progress.step += 1;
-        lossSum += loss;
+        if (scaler) progress.lossScaler = scaler.state();
+        lossSum += loss; // a skipped step's loss is still the loss of its batch under the current weights
         peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
         sampleGpu();
         context.progress(
           progress.step,
           totalSteps,
-          `Epoch ${epoch}/${config.epochs} · step ${s + 1}/${perEpoch} · loss ${loss.toFixed(4)}`,
+          `Epoch ${epoch}/${config.epochs} · step ${s + 1}/${perEpoch} · loss ${loss.toFixed(4)}` +
+            (scaler ? ` · loss scale ${scaler.scale}${applied ? '' : ' · skipped (gradient overflow)'}` : ''),
         );
         await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
       }
@@ -193,6 +212,9 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
         peakRssBytes,
         peakGpuBytes,
         backend: tf.getBackend(),
+        precision: precision?.f16Kernels ? 'mixed-f16' : 'float32',
+        lossScale: scaler?.scale ?? null,
+        skippedSteps: (scaler?.state().skippedSteps ?? 0) - skippedBefore,
         seconds: (performance.now() - started) / 1000,
         best: improved,
       };
@@ -226,6 +248,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
     };
   } finally {
     optimizer.dispose();
+    if (precision) disableMixedPrecision();
     model.setGradientCheckpointing(false);
     model.eval();
   }

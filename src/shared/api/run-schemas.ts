@@ -113,6 +113,8 @@ export const RunConfigSchema = z
     gradientAccumulation: z.number().int().min(1).max(64).default(1),
     /** Recompute each image / text block's forward in the backward instead of keeping its activations: less memory, about one more forward of compute, the same gradients. */
     gradientCheckpointing: z.boolean().default(false),
+    /** f16 arithmetic in the engine's conv kernels where the GPU supports it (WebGPU shader-f16; tensors stay float32), with dynamic loss scaling; float32 elsewhere. */
+    mixedPrecision: z.boolean().default(false),
     epochs: z.number().int().min(1).max(1000).default(10),
     /** Early stopping on validation zero-shot F1; null: run every epoch. */
     earlyStopping: z
@@ -166,6 +168,12 @@ export const EpochRecordSchema = z.object({
   peakGpuBytes: z.number().nullable().default(null),
   /** The compute backend the epoch ran on (null in records from before it was kept). */
   backend: z.string().nullable().default(null),
+  /** 'mixed-f16' when the conv kernels computed in f16 (null in records from before it was kept). */
+  precision: z.enum(['float32', 'mixed-f16']).nullable().default(null),
+  /** Mixed precision's loss scale at the epoch's end; null without mixed precision. */
+  lossScale: z.number().nullable().default(null),
+  /** Steps skipped because their scaled gradients overflowed (mixed precision only). */
+  skippedSteps: z.number().int().min(0).default(0),
   seconds: z.number(),
   best: z.boolean(),
 });

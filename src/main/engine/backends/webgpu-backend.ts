@@ -15,9 +15,13 @@
  *    `uncapturederror` event and the computation goes on with garbage, so a step would return a
  *    plausible but wrong loss. Errors are collected as they arrive and thrown at the next read-back
  *    (every training step reads its loss back before applying anything).
+ *
+ * Its device also moves `enable` directives to the top of each shader module (shader-directives.ts),
+ * so the engine's kernels can use f16.
  */
 import { BugError, UserError } from '../../../shared/errors';
 import type * as tfjsWebgpu from '@tensorflow/tfjs-backend-webgpu';
+import { hoistShaderDirectives } from './shader-directives';
 import type { GPUDevice } from './webgpu-types';
 
 /** The module, loaded by webgpu-candidate.ts once navigator.gpu is set (a type import loads nothing). */
@@ -83,6 +87,7 @@ export function createWebgpuBackend(
   adapterInfo: ConstructorParameters<WebgpuModule['WebGPUBackend']>[1],
 ): WebGPUBackend {
   const errors = listenForGpuErrors(device);
+  hoistShaderDirectives(device);
 
   class EngineWebgpuBackend extends module.WebGPUBackend {
     override uploadToGPU(dataId: DataId): void {

@@ -79,11 +79,17 @@ export function webgpuCandidate(): BackendCandidate {
   };
 }
 
-/** What tfjs-backend-webgpu itself asks for: the adapter's own limits and timestamp queries. */
+/** The optional features the engine asks for when the adapter has them. */
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
+
+/**
+ * What tfjs-backend-webgpu itself asks for (the adapter's own limits, timestamp queries), and
+ * shader-f16 for mixed precision (engine/backends/mixed-precision.ts).
+ */
 function deviceDescriptor(adapter: GPUAdapter): Parameters<GPUAdapter['requestDevice']>[0] {
   const { limits } = adapter;
   return {
-    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    requiredFeatures: WANTED_FEATURES.filter((feature) => adapter.features.has(feature)),
     requiredLimits: {
       maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
       maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
@@ -100,6 +106,7 @@ export function describeAdapter(adapter: GPUAdapter): BackendDevice {
   const software = architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${device} ${description}`);
   const details: Record<string, string | number | boolean> = { vendor, architecture, device, description, software };
   for (const limit of LIMITS) details[limit] = adapter.limits[limit];
+  details['shaderF16'] = adapter.features.has('shader-f16');
   const name = [vendor, architecture].filter((part) => part !== '').join(' ') || 'unknown adapter';
   return {
     description: `${name} (${description || device || 'no description'})${software ? ', software' : ''}`,

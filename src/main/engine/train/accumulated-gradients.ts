@@ -8,6 +8,11 @@
  *
  * The step waits on the device once: the weighted loss and the squared gradient norm are read back
  * together at the end (a non-finite micro-batch loss makes the weighted sum non-finite too).
+ *
+ * With a loss scale (mixed precision, loss-scaler.ts) each micro-batch's loss is multiplied by it
+ * before the backward pass and the loss and gradients are divided by it again (folded into the
+ * micro-batch weight, so one multiply per gradient, as accumulating costs anyway); a non-finite gradient norm then means an overflow, and the
+ * step comes back with `finite: false` and no gradients instead of throwing.
  */
 import { UserError } from '../../../shared/errors';
 import { tf, type Tensor, type Variable } from '../tf';
@@ -19,6 +24,8 @@ export interface StepGradients {
   gradients: Map<string, Tensor>;
   /** Global L2 norm before clipping. */
   norm: number;
+  /** False only with a loss scale, when the gradients overflowed: no gradients, nothing to apply. */
+  finite: boolean;
 }
 
 export interface MicroBatch {
@@ -33,6 +40,7 @@ export async function accumulatedGradients(
   parameters: ReadonlyArray<{ name: string; variable: Variable }>,
   microBatches: readonly MicroBatch[],
   clipNorm: number | null,
+  { lossScale = null }: { lossScale?: number | null } = {},
 ): Promise<StepGradients> {
   const total = microBatches.reduce((sum, batch) => sum + batch.size, 0);
   const variables = parameters.map(({ variable }) => variable);
@@ -41,8 +49,9 @@ export async function accumulatedGradients(
   let weightedLoss: Tensor | null = null;
   try {
     for (const batch of microBatches) {
-      const { value, grads } = releasingTapeOnFailure(() => tf.variableGrads(batch.loss, variables));
-      const weight = batch.size / total;
+      const scaledLoss = lossScale === null ? batch.loss : (): tf.Scalar => tf.mul(batch.loss(), lossScale);
+      const { value, grads } = releasingTapeOnFailure(() => tf.variableGrads(scaledLoss, variables));
+      const weight = batch.size / total / (lossScale ?? 1);
       // One micro-batch (weight 1): its gradients are the sums as they are, with no multiply.
       const scale = (tensor: Tensor): Tensor => (weight === 1 ? tensor : tf.mul(tensor, weight));
       const previousLoss: Tensor | null = weightedLoss;
@@ -75,6 +84,10 @@ export async function accumulatedGradients(
       );
     }
     const norm = Math.sqrt(squared);
+    if (!Number.isFinite(norm) && lossScale !== null) {
+      disposeGradients(sums);
+      return { loss, gradients: sums, norm, finite: false };
+    }
     if (!Number.isFinite(norm)) {
       throw new UserError(
         'TRAINING_DIVERGED',
@@ -91,7 +104,7 @@ export async function accumulatedGradients(
         gradient.dispose();
       }
     }
-    return { loss, gradients: sums, norm };
+    return { loss, gradients: sums, norm, finite: true };
   } catch (error) {
     disposeGradients(sums);
     throw error;

@@ -199,4 +199,38 @@ describe('accumulatedGradients', () => {
     disposeGradients(loose.gradients);
     expect(untouched).toEqual(unclipped);
   });
+
+  it('with a power-of-two loss scale gives exactly the unscaled loss, gradients and norm', async () => {
+    const { weight, bias, parameters } = model();
+    const batches = (): MicroBatch[] => [batchOf(weight, bias, [0, 1, 2]), batchOf(weight, bias, [3])];
+    const plain = await accumulatedGradients(parameters, batches(), null);
+    const scaled = await accumulatedGradients(parameters, batches(), null, { lossScale: 2 ** 16 });
+    try {
+      expect(scaled.finite).toBe(true);
+      expect(scaled.loss).toBe(plain.loss);
+      expect(scaled.norm).toBe(plain.norm);
+      expect(await valuesOf(scaled.gradients)).toEqual(await valuesOf(plain.gradients));
+    } finally {
+      disposeGradients(plain.gradients);
+      disposeGradients(scaled.gradients);
+    }
+  });
+
+  it('with a loss scale, a non-finite gradient norm (an overflow) comes back as not finite with no gradients, where without one it throws', async () => {
+    const { weight, bias, parameters } = model();
+    // A finite loss whose gradients overflow float32 once scaled by 2^16 (and whose squared norm overflows unscaled).
+    const steep = (): MicroBatch => ({
+      size: 4,
+      loss: () => tf.add(meanLoss(weight, bias, [0, 1, 2, 3]), tf.mul(tf.sum(bias), 1e34)),
+    });
+    await expectNoTensorLeak(async () => {
+      const step = await accumulatedGradients(parameters, [steep()], null, { lossScale: 2 ** 16 });
+      expect(step.finite).toBe(false);
+      expect(Number.isFinite(step.norm)).toBe(false);
+      expect(step.gradients.size).toBe(0);
+      expect(Number.isFinite(step.loss)).toBe(true);
+      const error = await accumulatedGradients(parameters, [steep()], null).catch((e: unknown) => e);
+      expect((error as UserError).code).toBe('TRAINING_DIVERGED');
+    });
+  });
 });

@@ -22,6 +22,7 @@
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { BugError } from '../../../../shared/errors';
+import { F16_HELPERS, kernelPrecision, type KernelPrecision } from './kernel-precision';
 
 export const K_TILE = 16;
 const THREADS = 256;
@@ -191,8 +192,50 @@ function unrolled(count: number, line: (i: number) => string): string {
   return Array.from({ length: count }, (_, i) => line(i)).join('\n    ');
 }
 
+/** WGSL vector type of `n` lanes (a scalar for 1). */
+function vector(n: number, scalar: 'f32' | 'f16'): string {
+  return n === 1 ? scalar : `vec${n}<${scalar}>`;
+}
+
+/**
+ * The K-tile loop's multiply-adds and the accumulator declarations. float32: each thread keeps a
+ * 4 x tn array of f32 sums. f16 (kernel-precision.ts): tiles hold f16; per K tile each of the
+ * thread's 4 rows accumulates a tn-lane f16 vector (one packed fma per row and k), which is then
+ * added into the row's f32 vector.
+ */
+function multiplyAdds(tm: number, tn: number, tileM: number, tileN: number, precision: KernelPrecision) {
+  if (precision === 'float32') {
+    return {
+      declare: unrolled(tm, (i) => `var acc${i} : array<f32, ${tn}>;`),
+      tileLoop: `for (var kk = 0; kk < ${K_TILE}; kk++) {
+      ${unrolled(tn, (j) => `let b${j} = tileB[kk * ${tileN} + tx + ${16 * j}];`)}
+      ${unrolled(
+        tm,
+        (i) =>
+          `{ let a = tileA[kk * ${tileM} + ty + ${16 * i}]; ${Array.from({ length: tn }, (_, j) => `acc${i}[${j}] = fma(a, b${j}, acc${i}[${j}]);`).join(' ')} }`,
+      )}
+    }`,
+      result: (i: number, j: number) => `acc${i}[${j}]`,
+    };
+  }
+  const half = vector(tn, 'f16');
+  const single = vector(tn, 'f32');
+  const lanes = Array.from({ length: tn }, (_, j) => `tileB[kk * ${tileN} + tx + ${16 * j}]`).join(', ');
+  return {
+    declare: unrolled(tm, (i) => `var acc${i} = ${single}(0.0);`),
+    tileLoop: `${unrolled(tm, (i) => `var part${i} = ${half}(0.0);`)}
+    for (var kk = 0; kk < ${K_TILE}; kk++) {
+      let b = ${half}(${lanes});
+      ${unrolled(tm, (i) => `part${i} = fma(${half}(tileA[kk * ${tileM} + ty + ${16 * i}]), b, part${i});`)}
+    }
+    ${unrolled(tm, (i) => `acc${i} += ${single}(part${i});`)}`,
+    result: (i: number, j: number) =>
+      `select(${tn === 1 ? `acc${i}` : `acc${i}[${j}]`}, uniforms.INFINITY, overflowed)`,
+  };
+}
+
 /** The kernel's WGSL `main` (tfjs adds the bindings, uniforms struct and entry point). */
-export function gemmShader(tile: GemmTile, loaders: GemmLoaders): string {
+export function gemmShader(tile: GemmTile, loaders: GemmLoaders, precision: KernelPrecision = 'float32'): string {
   const { tileM, tileN } = tile;
   const tm = tileM / 16;
   const tn = tileN / 16;
@@ -224,18 +267,21 @@ export function gemmShader(tile: GemmTile, loaders: GemmLoaders): string {
       let q = t + ${i * THREADS};
       if (q < ${quads}) {
         let o = off${name}${i};
-        let v = ${call.replace('$F', `fix${name}${i}`)};
+        let v = ${precision === 'f16' ? `half4(${call.replace('$F', `fix${name}${i}`)})` : call.replace('$F', `fix${name}${i}`)};
         ${unrolled(4, store)}
       }
     }`,
     );
+  const math = multiplyAdds(tm, tn, tileM, tileN, precision);
+  const scalar = precision === 'f16' ? 'f16' : 'f32';
   return `
+${precision === 'f16' ? F16_HELPERS : ''}
 ${VOLUME_HELPERS}
 ${loaders.wgsl}
 ${loaders.outRow ?? 'fn outRow(m : i32) -> i32 { return m; }'}
 
-var<workgroup> tileA : array<f32, ${K_TILE * tileM}>;
-var<workgroup> tileB : array<f32, ${K_TILE * tileN}>;
+var<workgroup> tileA : array<${scalar}, ${K_TILE * tileM}>;
+var<workgroup> tileB : array<${scalar}, ${K_TILE * tileN}>;
 
 fn main(flatIndex : i32) {
   let t = i32(localIndex);
@@ -253,24 +299,18 @@ fn main(flatIndex : i32) {
   ${unrolled(aLoads, (i) => `let qa${i} = t + ${i * THREADS}; let offA${i} = ${aOffset(`qa${i}`)}; let fixA${i} = fixA(m0 + offA${i}.x);`)}
   ${unrolled(bLoads, (i) => `let qb${i} = t + ${i * THREADS}; let offB${i} = ${bOffset(`qb${i}`)}; let fixB${i} = fixB(n0 + offB${i}.x);`)}
 
-  ${unrolled(tm, (i) => `var acc${i} : array<f32, ${tn}>;`)}
+  ${math.declare}
 
   for (var kt = 0; kt < uniforms.grid.w; kt++) {
     let k0 = kBegin + kt * ${K_TILE};
     ${loadPhase('A', aLoads, aQuads, aStore, 'loadA4($F, m0 + o.x, k0 + o.y)')}
     ${loadPhase('B', bLoads, bQuads, bStore, 'loadB4($F, k0 + o.y, n0 + o.x)')}
     workgroupBarrier();
-    for (var kk = 0; kk < ${K_TILE}; kk++) {
-      ${unrolled(tn, (j) => `let b${j} = tileB[kk * ${tileN} + tx + ${16 * j}];`)}
-      ${unrolled(
-        tm,
-        (i) =>
-          `{ let a = tileA[kk * ${tileM} + ty + ${16 * i}]; ${Array.from({ length: tn }, (_, j) => `acc${i}[${j}] = fma(a, b${j}, acc${i}[${j}]);`).join(' ')} }`,
-      )}
-    }
+    ${math.tileLoop}
     workgroupBarrier();
   }
 
+  ${precision === 'f16' ? 'let overflowed = tileOverflowed();' : ''}
   if (split < uniforms.grid.z) {
     let rows = uniforms.gemm.x;
     let cols = uniforms.gemm.y;
@@ -280,7 +320,7 @@ fn main(flatIndex : i32) {
       let m = m0 + ty + ${16 * i};
       if (m < rows) {
         let row = (split * rows + outRow(m)) * cols + n0 + tx;
-        ${unrolled(tn, (j) => `if (n0 + tx + ${16 * j} < cols) { result[row + ${16 * j}] = acc${i}[${j}]; }`)}
+        ${unrolled(tn, (j) => `if (n0 + tx + ${16 * j} < cols) { result[row + ${16 * j}] = ${math.result(i, j)}; }`)}
       }
     }`,
     )}
@@ -301,6 +341,7 @@ export class Conv3dGemmProgram implements WebGPUProgram {
   uniforms = GEMM_UNIFORMS;
   private readonly tile: GemmTile;
   private readonly loaders: GemmLoaders;
+  private readonly precision: KernelPrecision;
 
   constructor(options: {
     key: string;
@@ -313,10 +354,13 @@ export class Conv3dGemmProgram implements WebGPUProgram {
     rows: number;
     cols: number;
     maxWorkgroupsPerDimension?: number;
+    /** default: the current kernelPrecision() */
+    precision?: KernelPrecision;
   }) {
     const { tile, plan } = options;
     this.tile = tile;
     this.loaders = options.loaders;
+    this.precision = options.precision ?? kernelPrecision();
     this.variableNames = options.variableNames;
     this.variableComponents = options.vec4.map((v) => (v ? 4 : 1));
     this.outputShape = [plan.splits * options.rows * options.cols];
@@ -324,11 +368,11 @@ export class Conv3dGemmProgram implements WebGPUProgram {
       plan.tilesM * plan.tilesN * plan.splits,
       options.maxWorkgroupsPerDimension ?? MAX_WORKGROUPS_PER_DIMENSION,
     );
-    this.shaderKey = `conv3dGemm_${options.key}_${tile.tileM}x${tile.tileN}_${options.vec4.map((v) => (v ? 4 : 1)).join('')}`;
+    this.shaderKey = `conv3dGemm_${options.key}_${tile.tileM}x${tile.tileN}_${options.vec4.map((v) => (v ? 4 : 1)).join('')}_${this.precision}`;
   }
 
   getUserCode(): string {
-    return gemmShader(this.tile, this.loaders);
+    return gemmShader(this.tile, this.loaders, this.precision);
   }
 }
 

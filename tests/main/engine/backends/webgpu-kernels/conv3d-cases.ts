@@ -180,10 +180,16 @@ const KERNEL_OF = {
 
 /**
  * Runs one direction of case `c` on the cpu backend and on webgpu (same inputs), asserting the
- * GEMM program ran, the results agree within TOLERANCE and nothing leaked. Returns the program
+ * GEMM program of `precision` ran, the results agree within `tolerance` (TOLERANCE by default)
+ * and nothing leaked. Returns the program
  * keys webgpu ran.
  */
-export async function checkDirection(c: ConvCase, seed: number, direction: Direction): Promise<string[]> {
+export async function checkDirection(
+  c: ConvCase,
+  seed: number,
+  direction: Direction,
+  { tolerance = TOLERANCE, precision = 'float32' }: { tolerance?: number; precision?: 'float32' | 'f16' } = {},
+): Promise<string[]> {
   const info = tf.backend_util.computeConv3DInfo(c.x, c.filter, c.strides, c.dilations, c.pad);
   const x = { values: randomValues(tf.util.sizeFromShape(c.x), seed), shape: c.x };
   const filter = { values: randomValues(tf.util.sizeFromShape(c.filter), seed + 1), shape: c.filter };
@@ -207,9 +213,9 @@ export async function checkDirection(c: ConvCase, seed: number, direction: Direc
   const want = await runKernelOn('cpu', kernel, inputs, attrs);
   const { result: got, keys } = await recordPrograms(() => runKernelOn('webgpu', kernel, inputs, attrs));
   expect(
-    keys.some((k) => k.startsWith(`conv3dGemm_${direction}_`)),
+    keys.some((k) => k.startsWith(`conv3dGemm_${direction}_`) && k.endsWith(`_${precision}`)),
     `${kernel} ran ${keys.join(', ')}`,
   ).toBe(true);
-  expect(worstRelativeError(got, want), kernel).toBeLessThanOrEqual(TOLERANCE);
+  expect(worstRelativeError(got, want), kernel).toBeLessThanOrEqual(tolerance);
   return keys;
 }

@@ -1,6 +1,6 @@
 /**
- * `ctvlm train --gradient-checkpointing` sets the run option; without the flag the config file's
- * value stands, and the schema's default is off.
+ * `ctvlm train --gradient-checkpointing` and `--mixed-precision` set their run options; without
+ * the flag the config file's value stands, and the schema's default is off.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,5 +18,17 @@ describe('ctvlm train --gradient-checkpointing', () => {
     fs.writeFileSync(file, JSON.stringify({ gradientCheckpointing: true }));
     expect(RunConfigSchema.parse(configFrom({ earlyStopping: true, config: file })).gradientCheckpointing).toBe(true);
     expect(() => RunConfigSchema.parse({ gradientCheckpointing: 'yes' })).toThrow();
+  });
+});
+
+describe('ctvlm train --mixed-precision', () => {
+  it('turns the option on; off by default; a config file can turn it on', () => {
+    expect(RunConfigSchema.parse(configFrom({ earlyStopping: true })).mixedPrecision).toBe(false);
+    const flagged = configFrom({ earlyStopping: true, mixedPrecision: true, gradientCheckpointing: true });
+    expect(RunConfigSchema.parse(flagged)).toMatchObject({ mixedPrecision: true, gradientCheckpointing: true });
+    const file = path.join(tempDir(), 'run.json');
+    fs.writeFileSync(file, JSON.stringify({ mixedPrecision: true }));
+    expect(RunConfigSchema.parse(configFrom({ earlyStopping: true, config: file })).mixedPrecision).toBe(true);
+    expect(() => RunConfigSchema.parse({ mixedPrecision: 1 })).toThrow();
   });
 });
