@@ -2,11 +2,12 @@
  * BatchNorm3d with frozen statistics: the output always uses `running_mean` / `running_var`
  * (in training mode too) and never updates them, as the reference fine-tuning code does with its
  * BatchNorm layers. Key names and shapes follow PyTorch (`weight`, `bias`, `running_mean`,
- * `running_var`, `num_batches_tracked`); activations are NDHWC, channels last.
+ * `running_var`, `num_batches_tracked`); activations are NDHWC, channels last. `applyRelu` is the
+ * layer followed by ReLU as one op (fused-norm/: one dispatch forward on WebGPU).
  */
 import { BugError } from '../../../shared/errors';
 import { Module } from '../module';
-import { scaleShiftChannels } from './channels-last';
+import { frozenBatchNorm, type FrozenBatchNormParts } from './fused-norm/frozen-batch-norm';
 import { tf, type Tensor, type Variable } from '../tf';
 
 export interface BatchNorm3dOptions {
@@ -47,6 +48,15 @@ export class BatchNorm3d extends Module {
 
   /** x: [N, D, H, W, C] (any rank with channels last) -> same shape. */
   apply(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /** relu(apply(x)), as one op. */
+  applyRelu(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, relu: boolean): Tensor {
     const channels = x.shape[x.shape.length - 1];
     if (channels !== this.channels) {
       throw new BugError(`BatchNorm3d(${this.channels}) got an input with ${String(channels)} channels.`);
@@ -57,11 +67,16 @@ export class BatchNorm3d extends Module {
       this.setBuffer('running_mean', mean);
       this.setBuffer('running_var', variance); // kept: the buffers now own them
     }
-    return tf.tidy(() => {
-      // y = (x - mean) / sqrt(var + eps) * weight + bias, folded into one scale and one shift.
-      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
-      const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
-      return scaleShiftChannels(x, scale, shift);
-    });
+    return frozenBatchNorm(x, this.parts(), relu);
+  }
+
+  private parts(): FrozenBatchNormParts {
+    return {
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      eps: this.eps,
+    };
   }
 }

@@ -5,6 +5,7 @@
 import { BugError } from '../../../shared/errors';
 import { Module } from '../module';
 import { tf, type Tensor, type Variable } from '../tf';
+import { layerNormLastAxis } from './fused-norm/fused-layer-norm';
 
 export const BERT_LAYER_NORM_EPS = 1e-12;
 
@@ -30,17 +31,9 @@ export class LayerNorm extends Module {
 }
 
 /**
- * (x - mean) / sqrt(var + eps) · weight + bias over the last axis, computed on the [rows, dim] view:
- * tfjs-backend-webgpu 4.22 generates invalid WGSL for 5-D broadcasts ("cannot index type 'vec5'"),
- * which CTViT's [B, T, H, W, dim] token grids hit; Dawn rejected the shader and the values were
- * garbage.
+ * (x - mean) / sqrt(var + eps) · weight + bias over the last axis: one fused op on WebGPU
+ * (fused-norm/fused-layer-norm.ts), the tfjs ops on the [rows, dim] view elsewhere.
  */
 export function normaliseLastAxis(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
-  return tf.tidy(() => {
-    const dim = x.shape[x.shape.length - 1] ?? 1;
-    const rows = tf.reshape(x, [-1, dim]);
-    const { mean, variance } = tf.moments(rows, 1, true);
-    const normalised = tf.mul(tf.sub(rows, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.reshape(tf.add(tf.mul(normalised, weight), bias), x.shape);
-  });
+  return layerNormLastAxis(x, weight, bias, eps);
 }

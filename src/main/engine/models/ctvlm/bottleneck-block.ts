@@ -46,8 +46,8 @@ export class BottleneckBlock extends Module {
 
   apply(x: Tensor): Tensor {
     return tf.tidy(() => {
-      let y = tf.relu(this.bn1.apply(this.layer('conv1').apply(x)));
-      y = tf.relu(this.bn2.apply(this.layer('conv2').apply(y)));
+      let y = this.bn1.applyRelu(this.layer('conv1').apply(x));
+      y = this.bn2.applyRelu(this.layer('conv2').apply(y));
       y = this.bn3.apply(this.layer('conv3').apply(y));
       const shortcut = this.downsample ? this.downsample.apply(x) : x;
       return tf.relu(tf.add(y, shortcut));

@@ -70,7 +70,7 @@ export class I3ResNet extends Module implements CheckpointableStack {
   /** The stem's output followed by the first `stages` of layer1..layer4 (0: the stem only). */
   prefix(x: Tensor, stages: number): Tensor {
     return tf.tidy(() => {
-      let y = this.maxpool.apply(tf.relu(this.bn1.apply(this.layer('conv1').apply(x))));
+      let y = this.maxpool.apply(this.bn1.applyRelu(this.layer('conv1').apply(x)));
       for (const stage of this.stages.slice(0, stages)) y = this.runStage(stage, y);
       return y;
     });
