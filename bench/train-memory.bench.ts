@@ -74,8 +74,8 @@ async function peakOfStep(memoryCase: MemoryCase, checkpointing: boolean): Promi
       size: batch,
       loss: () => symmetricInfoNce(model.encodeVolumes(volumes), model.encodeText(ids, mask), model.logitScale()),
     };
-    const { gradients } = await accumulatedGradients(parameters, [micro], 1);
-    optimizer.apply(gradients, 1e-4);
+    const { gradients, gradientScale } = await accumulatedGradients(parameters, [micro], 1);
+    optimizer.apply(gradients, 1e-4, gradientScale);
     disposeGradients(gradients);
   };
   try {

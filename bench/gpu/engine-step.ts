@@ -113,11 +113,11 @@ async function step(
     size: batch.volumes.shape[0] ?? 1,
     loss: () => model.contrastiveLoss(batch.volumes, batch.ids, batch.mask),
   };
-  const { gradients, finite } = await accumulatedGradients(trainer.parameters, [micro], null, {
+  const { gradients, gradientScale, finite } = await accumulatedGradients(trainer.parameters, [micro], null, {
     lossScale: scaler?.scale ?? null,
   });
   scaler?.update(finite);
-  if (finite) trainer.optimizer.apply(gradients, LEARNING_RATE);
+  if (finite) trainer.optimizer.apply(gradients, LEARNING_RATE, gradientScale);
   disposeGradients(gradients);
   await model.temperature.data(); // the queue runs in order: this waits for the whole update
   return Number(process.hrtime.bigint() - started) / 1e6;

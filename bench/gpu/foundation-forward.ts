@@ -9,6 +9,8 @@
  */
 import { CTCLIP_FULL, CTCLIP_TINY, type CtClipConfigInput } from '../../src/main/engine/models/ctclip/ctclip-config';
 import { CtClip } from '../../src/main/engine/models/ctclip/ct-clip';
+import { disableMixedPrecision, enableMixedPrecision } from '../../src/main/engine/backends/mixed-precision';
+import { DynamicLossScaler } from '../../src/main/engine/train/loss-scaler';
 import { applyHccMerlinPeft } from '../../src/main/engine/models/merlin/hcc-merlin-peft';
 import { Merlin } from '../../src/main/engine/models/merlin/merlin';
 import {
@@ -40,6 +42,8 @@ export interface FoundationOptions {
   peftInput?: [number, number, number, number];
   /** the PEFT step with gradient checkpointing */
   gradientCheckpointing: boolean;
+  /** the PEFT step with mixed precision (enableMixedPrecision and dynamic loss scaling, as the trainer runs it) */
+  mixedPrecision: boolean;
   /** called after every case (to save the results so far) */
   onCase: (record: FoundationCase) => void;
 }
@@ -408,6 +412,9 @@ async function peftStep(options: FoundationOptions): Promise<void> {
   const params = model.parameterCount();
   const trainableParams = model.parameterCount(true);
   model.setGradientCheckpointing(options.gradientCheckpointing);
+  const precision = options.mixedPrecision ? enableMixedPrecision() : null;
+  if (precision) console.log(`  ${precision.description}`);
+  const scaler = precision ? new DynamicLossScaler() : null;
   // The trainer's step: accumulatedGradients (one read-back) + AdamW without decay (= Adam 1e-4).
   const parameters = adamWParameters(model, () => false);
   const optimizer = new AdamW(parameters, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
@@ -417,7 +424,7 @@ async function peftStep(options: FoundationOptions): Promise<void> {
       const result = await runCase(
         {
           model: `${parsed.name} + HCC-Merlin PEFT`,
-          what: `training step (symmetric InfoNCE, Adam 1e-4, train mode${options.gradientCheckpointing ? ', gradient checkpointing' : ''})`,
+          what: `training step (symmetric InfoNCE, Adam 1e-4, train mode${options.gradientCheckpointing ? ', gradient checkpointing' : ''}${precision ? `, ${precision.f16Kernels ? 'f16 conv kernels' : 'float32'} with loss scaling` : ''})`,
           input: `(${batch}, ${z}x${y}x${x}), ${tokens} tokens`,
           params,
           trainableParams,
@@ -436,8 +443,11 @@ async function peftStep(options: FoundationOptions): Promise<void> {
             await timeRuns(
               record,
               async () => {
-                const { gradients } = await accumulatedGradients(parameters, [micro], null);
-                optimizer.apply(gradients, 1e-4);
+                const { gradients, gradientScale, finite } = await accumulatedGradients(parameters, [micro], null, {
+                  lossScale: scaler?.scale ?? null,
+                });
+                scaler?.update(finite);
+                if (finite) optimizer.apply(gradients, 1e-4, gradientScale);
                 disposeGradients(gradients);
                 return [tf.clone(model.logit_scale)]; // the queue runs in order: reading it waits for the update
               },
@@ -451,6 +461,7 @@ async function peftStep(options: FoundationOptions): Promise<void> {
       if (result.ok || result.skipped) break;
     }
   } finally {
+    if (precision) disableMixedPrecision();
     optimizer.dispose();
     model.dispose();
   }

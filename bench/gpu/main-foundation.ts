@@ -2,7 +2,7 @@
  * Do the published architectures run at full size? Merlin and CT-CLIP forwards and one HCC-Merlin
  * PEFT step with random weights (foundation-forward.ts), on one forced backend (webgpu by default):
  * `node foundation.mjs [--backend webgpu] [--parts merlin,ctclip,peft] [--runs 3] [--max-case-s 30]
- * [--deadline-s N] [--out DIR] [--tiny]`. In the repository: `npx tsx bench/gpu/main-foundation.ts --tiny`.
+ * [--deadline-s N] [--out DIR] [--tiny] [--gradient-checkpointing] [--mixed-precision]`. In the repository: `npx tsx bench/gpu/main-foundation.ts --tiny`.
  * Writes `gpu-foundation-<device>.json` to --out after every case.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     tag: { type: 'string', default: '' },
     /** the PEFT step with gradient checkpointing (each block's forward recomputed in the backward) */
     'gradient-checkpointing': { type: 'boolean', default: false },
+    /** the PEFT step with mixed precision (f16 conv kernels where the GPU has shader-f16, dynamic loss scaling) */
+    'mixed-precision': { type: 'boolean', default: false },
     /** answer size-1-axis transposes on webgpu with a reshape (transpose-workaround.ts) */
     'patch-transpose': { type: 'boolean', default: false },
   },
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
       weights: 'random (built from the configs; no checkpoint)',
       tiny: values.tiny,
       gradientCheckpointing: values['gradient-checkpointing'],
+      mixedPrecision: values['mixed-precision'],
       dawnWrapped,
       transposeWorkaround: transposePatched,
       wallSeconds: (Date.now() - started) / 1000,
@@ -106,6 +109,7 @@ async function main(): Promise<number> {
       parts: values.parts.split(',').map((s) => s.trim()),
       ...(peftInput ? { peftInput } : {}),
       gradientCheckpointing: values['gradient-checkpointing'],
+      mixedPrecision: values['mixed-precision'],
       onCase: (record) => {
         cases.push(record);
         save();

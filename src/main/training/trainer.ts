@@ -150,7 +150,7 @@ export async function train(setup: TrainerSetup): Promise<TrainerOutcome> {
               `The training run diverged: the gradient norm is ${result.norm} even at loss scale ${scale}. The weights were left as they were before this step; lower the learning rate, or train without mixed precision.`,
             );
           }
-          if (applied) optimizer.apply(result.gradients, learningRateAt(schedule, step));
+          if (applied) optimizer.apply(result.gradients, learningRateAt(schedule, step), result.gradientScale);
           disposeGradients(result.gradients);
         } finally {
           for (const batch of batches) batch.dispose?.();

@@ -6,13 +6,18 @@
  * trainer without a feature cache.) Any non-finite micro-batch loss stops the step before anything
  * is applied. The global gradient norm can be clipped.
  *
+ * The gradients come back as `gradients` times `gradientScale`: clipping (and loss scaling's
+ * unscaling) is a factor the optimizer folds into its update (AdamW.apply's gradientScale), not a
+ * multiply dispatch per parameter (hundreds per step for a PEFT model, whenever the default
+ * clipNorm of 1 binds).
+ *
  * The step waits on the device once: the weighted loss and the squared gradient norm are read back
  * together at the end (a non-finite micro-batch loss makes the weighted sum non-finite too).
  *
  * With a loss scale (mixed precision, loss-scaler.ts) each micro-batch's loss is multiplied by it
- * before the backward pass and the loss and gradients are divided by it again (folded into the
- * micro-batch weight, so one multiply per gradient, as accumulating costs anyway); a non-finite gradient norm then means an overflow, and the
- * step comes back with `finite: false` and no gradients instead of throwing.
+ * before the backward pass, and the loss, norm and gradientScale are divided by it again (exact:
+ * scales are powers of two); a non-finite gradient norm then means an overflow, and the step comes
+ * back with `finite: false` and no gradients instead of throwing.
  */
 import { UserError } from '../../../shared/errors';
 import { tf, type Tensor, type Variable } from '../tf';
@@ -20,8 +25,10 @@ import { releasingTapeOnFailure } from './release-tape';
 
 export interface StepGradients {
   loss: number;
-  /** By parameter name; the caller disposes them (disposeGradients). */
+  /** By parameter name, to be multiplied by gradientScale; the caller disposes them (disposeGradients). */
   gradients: Map<string, Tensor>;
+  /** What the gradients are multiplied by to be the step's: 1, or clipping's and loss scaling's factor. */
+  gradientScale: number;
   /** Global L2 norm before clipping. */
   norm: number;
   /** False only with a loss scale, when the gradients overflowed: no gradients, nothing to apply. */
@@ -51,7 +58,7 @@ export async function accumulatedGradients(
     for (const batch of microBatches) {
       const scaledLoss = lossScale === null ? batch.loss : (): tf.Scalar => tf.mul(batch.loss(), lossScale);
       const { value, grads } = releasingTapeOnFailure(() => tf.variableGrads(scaledLoss, variables));
-      const weight = batch.size / total / (lossScale ?? 1);
+      const weight = batch.size / total;
       // One micro-batch (weight 1): its gradients are the sums as they are, with no multiply.
       const scale = (tensor: Tensor): Tensor => (weight === 1 ? tensor : tf.mul(tensor, weight));
       const previousLoss: Tensor | null = weightedLoss;
@@ -75,18 +82,20 @@ export async function accumulatedGradients(
     const lossAndSquaredNorm = tf.tidy(() =>
       tf.stack([tf.reshape(weightedLoss ?? tf.scalar(NaN), []), squaredNorm([...sums.values()])]),
     );
-    const [loss = NaN, squared = NaN] = await lossAndSquaredNorm.data();
+    const [scaledLoss = NaN, squared = NaN] = await lossAndSquaredNorm.data();
     lossAndSquaredNorm.dispose();
+    const unscale = 1 / (lossScale ?? 1);
+    const loss = scaledLoss * unscale;
     if (!Number.isFinite(loss)) {
       throw new UserError(
         'TRAINING_DIVERGED',
         `The training run diverged: the contrastive loss is ${loss}. The weights were left as they were before this step; lower the learning rate, or check the temperature (a divide-parametrised τ at or near 0 gives infinite logits).`,
       );
     }
-    const norm = Math.sqrt(squared);
+    const norm = Math.sqrt(squared) * unscale;
     if (!Number.isFinite(norm) && lossScale !== null) {
       disposeGradients(sums);
-      return { loss, gradients: sums, norm, finite: false };
+      return { loss, gradients: sums, gradientScale: unscale, norm, finite: false };
     }
     if (!Number.isFinite(norm)) {
       throw new UserError(
@@ -94,17 +103,8 @@ export async function accumulatedGradients(
         `The training run diverged: the gradient norm is ${norm}. The weights were left as they were before this step; lower the learning rate.`,
       );
     }
-    if (clipNorm !== null && norm > clipNorm) {
-      const factor = clipNorm / norm;
-      for (const [name, gradient] of sums) {
-        sums.set(
-          name,
-          tf.tidy(() => tf.mul(gradient, factor)),
-        );
-        gradient.dispose();
-      }
-    }
-    return { loss, gradients: sums, norm, finite: true };
+    const clip = clipNorm !== null && norm > clipNorm ? clipNorm / norm : 1;
+    return { loss, gradients: sums, gradientScale: clip * unscale, norm, finite: true };
   } catch (error) {
     disposeGradients(sums);
     throw error;

@@ -5,7 +5,10 @@
  * uploads its constants as scalar tensors; over a model's parameters the optimizer was 56% of the
  * dispatches of a tiny CtVlm training step (bench/gpu, tf.train.adam: 1,302 of 2,328). Here:
  *
- * 1. moments: [m | v] (both moments packed in one buffer of 2n) <- beta·[m | v] + (1-beta)·[g | g²]
+ * 1. moments: [m | v] (both moments packed in one buffer of 2n) <- beta·[m | v] + (1-beta)·[g | g²],
+ *    where g = gradientScale · the gradient given (clipping and loss scaling fold in here instead of
+ *    costing a multiply dispatch per parameter; the product is the float32 one a separate multiply
+ *    would make)
  * 2. parameter: p <- decay·p - (m'·lr/c1) / (sqrt(v'/c2) + eps)
  *
  * with the constants as uniforms computed in JS exactly as the composite computes its scalars, and
@@ -30,6 +33,8 @@ export interface AdamWConstants {
   /** lr / (1 - beta1^t) */
   stepSize: number;
   epsilon: number;
+  /** what the given gradient is multiplied by first (clipping, loss scaling); 1 for none */
+  gradientScale: number;
 }
 
 const WORKGROUP_SIZE = 128;
@@ -66,14 +71,14 @@ function momentsProgram(n: number): WebGPUProgram {
   return flatProgram(
     2 * n,
     ['g', 'mv'],
-    'n : i32, beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32,',
+    'n : i32, beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, gradientScale : f32,',
     'ctvlm_adamw_moments',
     `let previous = mv[index];
           if (index < uniforms.n) {
-            let grad = g[index];
+            let grad = g[index] * uniforms.gradientScale;
             setOutputAtIndex(index, previous * uniforms.beta1 + grad * uniforms.oneMinusBeta1);
           } else {
-            let grad = g[index - uniforms.n];
+            let grad = g[index - uniforms.n] * uniforms.gradientScale;
             setOutputAtIndex(index, previous * uniforms.beta2 + (grad * grad) * uniforms.oneMinusBeta2);
           }`,
   );
@@ -114,6 +119,7 @@ export function adamwUpdateOnWebgpu(
     f32(constants.oneMinusBeta1),
     f32(constants.beta2),
     f32(constants.oneMinusBeta2),
+    f32(constants.gradientScale),
   ]);
   const moments = engine.makeTensorFromTensorInfo(momentsInfo);
   const parameterInfo = backend.runWebGPUProgram(parameterProgram(n), [pFlat, moments], 'float32', [

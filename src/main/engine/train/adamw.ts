@@ -52,8 +52,12 @@ export class AdamW {
     return this.stepCount;
   }
 
-  /** One update with `gradients` (by parameter name; a parameter without one is left as it is, moments included) at learning rate `lr`. */
-  apply(gradients: ReadonlyMap<string, Tensor>, lr: number): void {
+  /**
+   * One update with `gradients` (by parameter name; a parameter without one is left as it is,
+   * moments included) at learning rate `lr`, each gradient multiplied by `gradientScale` first
+   * (accumulatedGradients' clipping and loss-scaling factor: folded into the update, no extra work).
+   */
+  apply(gradients: ReadonlyMap<string, Tensor>, lr: number, gradientScale = 1): void {
     this.stepCount += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.settings;
     const onWebgpu = tf.getBackend() === 'webgpu';
@@ -70,6 +74,7 @@ export class AdamW {
         correction2: 1 - beta2 ** this.stepCount,
         stepSize: lr / (1 - beta1 ** this.stepCount),
         epsilon,
+        gradientScale,
       };
       tf.tidy(() => {
         const next = onWebgpu
@@ -129,9 +134,10 @@ function compositeUpdate(
   c: AdamWConstants,
 ): { moments: Tensor; parameter: Tensor } {
   const n = variable.size;
-  const g = tf.reshape(gradient, [n]);
+  const g = c.gradientScale === 1 ? tf.reshape(gradient, [n]) : tf.mul(tf.reshape(gradient, [n]), c.gradientScale);
   const nextM = tf.tidy(() => tf.add(tf.mul(tf.slice(moments, 0, n), c.beta1), tf.mul(g, c.oneMinusBeta1)));
   const nextV = tf.tidy(() => tf.add(tf.mul(tf.slice(moments, n, n), c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2)));
+  if (c.gradientScale !== 1) g.dispose(); // a scaled copy; a plain reshape shares the gradient's data
   const denominator = tf.tidy(() => tf.add(tf.sqrt(tf.div(nextV, c.correction2)), c.epsilon));
   const update = tf.tidy(() => tf.div(tf.mul(nextM, c.stepSize), denominator));
   const parameter = tf.tidy(() => {

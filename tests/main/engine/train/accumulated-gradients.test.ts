@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../../src/shared/errors';
-import { tf, type Tensor, type Variable } from '../../../../src/main/engine/tf';
+import { tf, type Variable } from '../../../../src/main/engine/tf';
 import {
   accumulatedGradients,
   disposeGradients,
   type MicroBatch,
+  type StepGradients,
 } from '../../../../src/main/engine/train/accumulated-gradients';
 import { expectNoTensorLeak } from '../../../helpers/tensor-leaks';
 
@@ -58,9 +59,12 @@ function batchOf(weight: Variable, bias: Variable, items: readonly number[]): Mi
   return { size: items.length, loss: () => meanLoss(weight, bias, items) };
 }
 
-async function valuesOf(gradients: Map<string, Tensor>): Promise<Record<string, number[]>> {
+/** The step's gradients as the optimizer applies them: the tensors times gradientScale. */
+async function valuesOf(step: StepGradients): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
-  for (const [name, gradient] of gradients) out[name] = Array.from(await gradient.data());
+  for (const [name, gradient] of step.gradients) {
+    out[name] = Array.from(await gradient.data(), (value) => value * step.gradientScale);
+  }
   return out;
 }
 
@@ -102,7 +106,7 @@ describe('accumulatedGradients', () => {
     );
     try {
       expect(Math.abs(step.loss - expected.loss)).toBeLessThan(1e-5 * Math.max(1, expected.loss));
-      const got = await valuesOf(step.gradients);
+      const got = await valuesOf(step);
       expect(Object.keys(got).sort()).toEqual(['bias', 'weight']);
       expectClose(got['weight']!, expected.grads['weight']!, 1e-5, 'weight');
       expectClose(got['bias']!, expected.grads['bias']!, 1e-5, 'bias');
@@ -171,7 +175,7 @@ describe('accumulatedGradients', () => {
     const { weight, bias, parameters } = model();
     const batches = (): MicroBatch[] => [batchOf(weight, bias, [0, 1, 2]), batchOf(weight, bias, [3])];
     const free = await accumulatedGradients(parameters, batches(), null);
-    const unclipped = await valuesOf(free.gradients);
+    const unclipped = await valuesOf(free);
     disposeGradients(free.gradients);
     const norm = globalNorm(unclipped);
     expect(Math.abs(free.norm - norm)).toBeLessThan(1e-5 * norm);
@@ -179,7 +183,10 @@ describe('accumulatedGradients', () => {
 
     const clipNorm = norm / 4;
     const clipped = await accumulatedGradients(parameters, batches(), clipNorm);
-    const values = await valuesOf(clipped.gradients);
+    // Clipping is a factor for the optimizer, not a multiply of every gradient.
+    expect(clipped.gradientScale).toBeCloseTo(1 / 4, 6);
+    expect(Array.from(await clipped.gradients.get('weight')!.data())).toEqual(unclipped['weight']);
+    const values = await valuesOf(clipped);
     disposeGradients(clipped.gradients);
     expect(Math.abs(globalNorm(values) - clipNorm)).toBeLessThan(1e-5 * clipNorm);
     expect(Math.abs(clipped.norm - norm)).toBeLessThan(1e-5 * norm);
@@ -195,7 +202,7 @@ describe('accumulatedGradients', () => {
 
     // Below the limit nothing changes.
     const loose = await accumulatedGradients(parameters, batches(), norm * 2);
-    const untouched = await valuesOf(loose.gradients);
+    const untouched = await valuesOf(loose);
     disposeGradients(loose.gradients);
     expect(untouched).toEqual(unclipped);
   });
@@ -209,7 +216,7 @@ describe('accumulatedGradients', () => {
       expect(scaled.finite).toBe(true);
       expect(scaled.loss).toBe(plain.loss);
       expect(scaled.norm).toBe(plain.norm);
-      expect(await valuesOf(scaled.gradients)).toEqual(await valuesOf(plain.gradients));
+      expect(await valuesOf(scaled)).toEqual(await valuesOf(plain));
     } finally {
       disposeGradients(plain.gradients);
       disposeGradients(scaled.gradients);

@@ -51,20 +51,27 @@ function makeParameters(): AdamWParameter[] {
   });
 }
 
-function gradients(parameters: readonly AdamWParameter[], step: number): Map<string, tf.Tensor> {
+/** The step's gradients, each value multiplied by `times` in float32 (as tf.mul would). */
+function gradients(parameters: readonly AdamWParameter[], step: number, times = 1): Map<string, tf.Tensor> {
+  const factor = Math.fround(times);
   return new Map(
     parameters.map(({ name, variable }, k) => [
       name,
       tf.tensor(
-        Float32Array.from({ length: variable.size }, (_, i) => value(100 * step + k + 7, i)),
+        Float32Array.from({ length: variable.size }, (_, i) => Math.fround(value(100 * step + k + 7, i)) * factor),
         variable.shape,
       ),
     ]),
   );
 }
 
+/**
+ * Three steps on `backend`; `scale.apply` is AdamW.apply's gradientScale, `scale.premultiply` a
+ * factor the gradients are given already multiplied by.
+ */
 async function train(
   backend: string,
+  scale: { apply?: number; premultiply?: number } = {},
 ): Promise<{ params: Map<string, Float32Array>; state: AdamWState; dispatches: number }> {
   await tf.setBackend(backend);
   const parameters = makeParameters();
@@ -72,8 +79,8 @@ async function train(
   live.push(optimizer);
   const counter = countPrograms();
   for (const [step, lr] of LEARNING_RATES.entries()) {
-    const grads = gradients(parameters, step);
-    optimizer.apply(grads, lr);
+    const grads = gradients(parameters, step, scale.premultiply);
+    optimizer.apply(grads, lr, scale.apply);
     tf.dispose([...grads.values()]);
   }
   const dispatches = counter.stop();
@@ -135,6 +142,32 @@ describe('AdamW on webgpu', () => {
         expect(gm.shape).toEqual(cm.shape);
         expect(maxDifference(gm.m, cm.m), `${name} m`).toBeLessThan(1e-6);
         expect(maxDifference(gm.v, cm.v), `${name} v`).toBeLessThan(1e-6);
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(!loaded)(
+    'folds a gradient scale (clipping, loss scaling) into the update: the same as pre-multiplied gradients, no extra dispatch',
+    async () => {
+      const premultiplied = await train('cpu', { premultiply: 0.37 });
+      for (const item of live.splice(0)) item.dispose();
+      const cpu = await train('cpu', { apply: 0.37 });
+      for (const item of live.splice(0)) item.dispose();
+      const gpu = await train('webgpu', { apply: 0.37 });
+      for (const item of live.splice(0)) item.dispose();
+      const unscaled = await train('cpu');
+      for (const item of live.splice(0)) item.dispose();
+      expect(gpu.dispatches).toBe(2 * SHAPES.length * LEARNING_RATES.length);
+      for (const [name] of SHAPES) {
+        expect(cpu.params.get(name), name).toEqual(premultiplied.params.get(name));
+        expect(cpu.state.moments.get(name)!.m).toEqual(premultiplied.state.moments.get(name)!.m);
+        expect(maxDifference(gpu.params.get(name)!, cpu.params.get(name)!), name).toBeLessThan(1e-6);
+        expect(maxDifference(gpu.state.moments.get(name)!.m, cpu.state.moments.get(name)!.m)).toBeLessThan(1e-6);
+        // not vacuous: the scale changes the first moment
+        expect(maxDifference(cpu.state.moments.get(name)!.m, unscaled.state.moments.get(name)!.m)).toBeGreaterThan(
+          1e-4,
+        );
       }
     },
     120_000,

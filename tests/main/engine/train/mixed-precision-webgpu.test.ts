@@ -39,7 +39,8 @@ async function filterGradient(lossScale: number | null): Promise<Float32Array> {
     { lossScale },
   );
   expect(step.finite).toBe(true);
-  const values = (await step.gradients.get('w')!.data()) as Float32Array;
+  // As the optimizer applies it: the returned tensor times the step's gradientScale (1 / lossScale).
+  const values = Float32Array.from(await step.gradients.get('w')!.data(), (v) => v * step.gradientScale);
   disposeGradients(step.gradients);
   expect(tf.memory().numTensors).toBe(before);
   tf.dispose([x, w]);

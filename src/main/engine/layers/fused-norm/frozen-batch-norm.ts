@@ -27,7 +27,8 @@ import {
 } from './batch-norm-programs';
 import type { NormShape } from './norm-program-base';
 import { normFusionEnabled } from './norm-fusion-switch';
-import { flat, runColumnSum, runNormProgram } from './run-norm-program';
+import { flat, runFusedProgram } from '../run-fused-program';
+import { runColumnSum } from './column-sum';
 
 export interface FrozenBatchNormParts {
   weight: Tensor;
@@ -49,7 +50,7 @@ export function frozenBatchNorm(x: Tensor, parts: FrozenBatchNormParts, relu: bo
   return runLazyGradientOp([x, weight, bias], {
     forward: (save) => {
       save([x]);
-      return runNormProgram(new BatchNormForwardProgram(shape), [flat(x), weight, bias, mean, variance], x.shape);
+      return runFusedProgram(new BatchNormForwardProgram(shape), [flat(x), weight, bias, mean, variance], x.shape);
     },
     gradients: (dy, saved) => {
       const [sx] = saved;
@@ -64,7 +65,7 @@ export function frozenBatchNorm(x: Tensor, parts: FrozenBatchNormParts, relu: bo
       const parameterGradient = (which: BatchNormParameter): Tensor =>
         runColumnSum(shape, batchNormParameterTerm(relu, which), batchNormParameterFinish(which), tensors);
       return [
-        () => runNormProgram(new BatchNormInputGradProgram(shape), inputsOf(gradientInputs(relu)), x.shape),
+        () => runFusedProgram(new BatchNormInputGradProgram(shape), inputsOf(gradientInputs(relu)), x.shape),
         () => parameterGradient('weight'),
         () => parameterGradient('bias'),
       ];

@@ -23,7 +23,8 @@ import {
 } from './layer-norm-programs';
 import type { NormShape } from './norm-program-base';
 import { normFusionEnabled } from './norm-fusion-switch';
-import { flat, runColumnSum, runNormProgram } from './run-norm-program';
+import { flat, runFusedProgram } from '../run-fused-program';
+import { runColumnSum } from './column-sum';
 
 /** x [..., dim] -> LayerNorm(x) with weight [dim] and bias [dim]. */
 export function layerNormLastAxis(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
@@ -35,7 +36,7 @@ export function layerNormLastAxis(x: Tensor, weight: Tensor, bias: Tensor, eps: 
   return runLazyGradientOp([x, weight, bias], {
     forward: (save) => {
       save([x]);
-      return runNormProgram(new LayerNormForwardProgram(shape), [flat(x), weight, bias], x.shape);
+      return runFusedProgram(new LayerNormForwardProgram(shape), [flat(x), weight, bias], x.shape);
     },
     gradients: (dy, saved) => {
       const [sx] = saved;
@@ -43,9 +44,9 @@ export function layerNormLastAxis(x: Tensor, weight: Tensor, bias: Tensor, eps: 
       const flatDy = flat(dy);
       const flatX = flat(sx);
       return [
-        () => runNormProgram(new LayerNormInputGradProgram(shape), [flatDy, flatX, weight], x.shape),
+        () => runFusedProgram(new LayerNormInputGradProgram(shape), [flatDy, flatX, weight], x.shape),
         () => {
-          const stats = runNormProgram(new LayerNormRowStatsProgram(shape), [flatX], [shape.rows * 2]);
+          const stats = runFusedProgram(new LayerNormRowStatsProgram(shape), [flatX], [shape.rows * 2]);
           return runColumnSum(shape, layerNormParameterTerm('weight'), null, { dy: flatDy, x: flatX, stats });
         },
         () => runColumnSum(shape, layerNormParameterTerm('bias'), null, { dy: flatDy }),

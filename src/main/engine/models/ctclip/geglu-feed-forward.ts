@@ -11,7 +11,7 @@ import { LayerNorm } from '../../layers/layer-norm';
 import { Linear } from '../../layers/linear';
 import { Module } from '../../module';
 import { tf, type Tensor } from '../../tf';
-import { gelu } from '../ctvlm/bert-encoder';
+import { gelu } from '../../layers/fused-gelu/gelu';
 
 /** x [..., 2·inner] -> x[..., :inner] · GELU(x[..., inner:]). */
 export function geglu(x: Tensor): Tensor {

@@ -8,15 +8,11 @@ import { tf, type Tensor } from '../../tf';
 import { MultiHeadSelfAttention } from '../../layers/attention';
 import { ResidualOutput } from '../../layers/attention-output';
 import { Embeddings } from '../../layers/bert-embeddings';
+import { gelu } from '../../layers/fused-gelu/gelu';
 import { SeedSequence } from '../../layers/init';
 import { Linear } from '../../layers/linear';
 import { checkpointed, type CheckpointableStack } from '../../train/gradient-checkpoint';
 import type { CtVlmConfig } from './ctvlm-config';
-
-/** GELU as BERT computes it: x · Φ(x) with the error function. */
-export function gelu(x: Tensor): Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
-}
 
 class Intermediate extends Module {
   constructor(hidden: number, intermediate: number, seed: number) {

@@ -9,7 +9,7 @@ import type { SeedSequence } from '../../layers/init';
 import { Linear } from '../../layers/linear';
 import { Module } from '../../module';
 import { tf, type Tensor } from '../../tf';
-import { gelu } from '../ctvlm/bert-encoder';
+import { gelu } from '../../layers/fused-gelu/gelu';
 import type { LongformerAttentionBias } from './longformer-attention-mask';
 import { LongformerSelfAttention } from './longformer-self-attention';
 import type { MerlinConfig } from './merlin-config';
