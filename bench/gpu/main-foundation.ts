@@ -2,7 +2,8 @@
  * Do the published architectures run at full size? Merlin and CT-CLIP forwards and one HCC-Merlin
  * PEFT step with random weights (foundation-forward.ts), on one forced backend (webgpu by default):
  * `node foundation.mjs [--backend webgpu] [--parts merlin,ctclip,peft] [--runs 3] [--max-case-s 30]
- * [--deadline-s N] [--out DIR] [--tiny] [--gradient-checkpointing] [--mixed-precision]`. In the repository: `npx tsx bench/gpu/main-foundation.ts --tiny`.
+ * [--deadline-s N] [--out DIR] [--tiny] [--gradient-checkpointing] [--mixed-precision]`. In the
+ * repository: `npx tsx bench/gpu/main-foundation.ts --tiny`.
  * Writes `gpu-foundation-<device>.json` to --out after every case.
  */
 import { spawnSync } from 'node:child_process';

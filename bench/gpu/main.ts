@@ -2,7 +2,8 @@
  * The GPU bench as a stand-alone program (what is bundled for the device machine, which has no
  * npm): `node gpu-bench.mjs [--backends webgpu,wasm] [--sizes tiny,mid,merlin] [--out DIR]
  * [--python python3] [--torch-script bench/gpu/torch_step.py] [--torch-json FILE] [--no-torch]
- * [--deadline-s N] [--max-step-s N] [--torch-timeout-s N] [--gradient-checkpointing] [--mixed-precision] [--print-torch-spec]`. In the repository: `npx tsx bench/gpu/main.ts ...`.
+ * [--deadline-s N] [--max-step-s N] [--torch-timeout-s N] [--gradient-checkpointing]
+ * [--mixed-precision] [--print-torch-spec]`. In the repository: `npx tsx bench/gpu/main.ts ...`.
  */
 import { parseArgs } from 'node:util';
 import { print } from '../bench-utils';

@@ -1,8 +1,8 @@
 /**
  * What a run needs, besides its weights, to continue exactly where its last checkpoint left it:
- * optimizer steps and epochs done, the early-stopping bookkeeping, mixed precision's loss scale, and AdamW's moments
- * (optimizer.safetensors). Kept inside the "last" checkpoint folder, so weights and state are
- * replaced together.
+ * optimizer steps and epochs done, the early-stopping bookkeeping, mixed precision's loss scale, and
+ * AdamW's moments (optimizer.safetensors). Kept inside the "last" checkpoint folder, so weights and
+ * state are replaced together.
  */
 import fs from 'node:fs';
 import path from 'node:path';

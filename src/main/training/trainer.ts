@@ -1,14 +1,14 @@
 /**
  * The training loop of one run: epochs of shuffled (volume, text) batches, symmetric InfoNCE with
- * gradient accumulation, AdamW on a warm-up + cosine schedule, then validation, the epoch's
- * record, the best checkpoint when validation improved, and the last checkpoint with everything
- * needed to resume. With `gradientCheckpointing` the model recomputes each block in the backward
- * (less memory, the same gradients). With `mixedPrecision` the engine's conv kernels compute in
- * f16 where the GPU supports it and the loss is dynamically scaled: a step whose gradients
- * overflow is skipped (counted in the epoch's record) and the scale lowered. The batch order depends only on the run's seed and the epoch, and every
- * dropout mask on the seed and the step, so a run resumed from its last checkpoint ends exactly
- * as an uninterrupted one. A non-finite loss or gradient stops the run before the step is applied;
- * the last good checkpoint stays.
+ * gradient accumulation, AdamW on a warm-up + cosine schedule, then validation, the epoch's record,
+ * the best checkpoint when validation improved, and the last checkpoint with everything needed to
+ * resume. With `gradientCheckpointing` the model recomputes each block in the backward (less memory,
+ * the same gradients). With `mixedPrecision` the engine's conv kernels compute in f16 where the GPU
+ * supports it and the loss is dynamically scaled: a step whose gradients overflow is skipped
+ * (counted in the epoch's record) and the scale lowered. The batch order depends only on the run's
+ * seed and the epoch, and every dropout mask on the seed and the step, so a run resumed from its
+ * last checkpoint ends exactly as an uninterrupted one. A non-finite loss or gradient stops the run
+ * before the step is applied; the last good checkpoint stays.
  */
 import path from 'node:path';
 import type { EpochRecord, RunConfig } from '../../shared/api/run-schemas';

@@ -1,10 +1,10 @@
 /**
- * The fused frozen BatchNorm (+ ReLU) on webgpu (Mesa lavapipe in CI) against the tfjs-op path
- * it replaces, on the same backend and inputs: outputs and the gradients of x, weight and bias,
- * with and without ReLU, at channel counts below, at and above the 64-channel tile, over enough
- * rows for many partial-sum chunks; the dispatch counts (one forward; a frozen layer's backward
- * one dispatch; only what the tape asks for; small inputs' parameter gradients in one pass each); no tensor leaks. The BatchNorm3d layer and a
- * bottleneck block take the fused path on webgpu.
+ * The fused frozen BatchNorm (+ ReLU) on webgpu (Mesa lavapipe in CI) against the tfjs-op path it
+ * replaces, on the same backend and inputs: outputs and the gradients of x, weight and bias, with
+ * and without ReLU, at channel counts below, at and above the 64-channel tile, over enough rows for
+ * many partial-sum chunks; the dispatch counts (one forward; a frozen layer's backward one dispatch;
+ * only what the tape asks for; small inputs' parameter gradients in one pass each); no tensor leaks.
+ * BatchNorm3d.apply and applyRelu take the fused path on webgpu.
  */
 import { describe, expect, it } from 'vitest';
 import { BatchNorm3d } from '../../../../src/main/engine/layers/batch-norm3d';

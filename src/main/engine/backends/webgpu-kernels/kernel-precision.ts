@@ -1,7 +1,8 @@
 /**
- * The arithmetic precision of the engine's own WebGPU kernels (the implicit-GEMM Conv3D programs
- * and the fused LoRA matmul). Tensors stay float32 in GPU memory either way: tfjs-backend-webgpu
- * 4.22 has no float16 dtype, so every other kernel (tfjs's) reads and writes float32.
+ * The arithmetic precision of the implicit-GEMM Conv3D programs (the engine's other kernels, fused
+ * LoRA, attention, norms, are float32 only). Tensors stay float32 in GPU memory either way:
+ * tfjs-backend-webgpu 4.22 has no float16 dtype, so every other kernel (tfjs's) reads and writes
+ * float32.
  *
  * - 'float32': operand tiles, products and sums in f32 (the default).
  * - 'f16': the kernels convert each operand tile to f16 as it enters workgroup memory (half the

@@ -1,17 +1,17 @@
 /**
- * What the fused normalisation programs (batch-norm-programs.ts, layer-norm-programs.ts) share:
- * the uniforms, flat indexing of folded grids, and the per-column sums a parameter gradient is
- * made of (Σ over the rows of a [rows x cols] term, in two dispatches: per-chunk partial sums,
- * then their total).
+ * What the fused normalisation programs (batch-norm-programs.ts, layer-norm-programs.ts) share: the
+ * uniforms, flat indexing of folded grids, and the per-column sums a parameter gradient is made of
+ * (Σ over the rows of a [rows x cols] term, in one or two dispatches: per-chunk partial sums, then
+ * their total).
  *
  * ColumnPartialsProgram: 64 columns x 4 row lanes per workgroup, so a row's 64 columns are read
- * together and the lanes are summed through workgroup memory; the chunks of rows are sized for
- * about 2,048 workgroups (enough to fill a large GPU). ColumnTotalProgram: one thread per column
- * sums its chunks, optionally scaled. Up to SINGLE_PASS_ROWS rows there is one chunk, and the
- * partials program writes the finished sums itself: one dispatch, where a second would cost more
- * host time than the few workgroups save (a small model's norms have a few thousand rows). Every tensor is passed 1-D, and each program binds only
- * the inputs its shader reads (WebGPU's automatic layout drops unread bindings, and tfjs binds
- * every input).
+ * together and the lanes are summed through workgroup memory; the chunks of rows are sized for about
+ * 2,048 workgroups (enough to fill a large GPU). ColumnTotalProgram: one thread per column sums its
+ * chunks, optionally scaled. Up to SINGLE_PASS_ROWS rows there is one chunk, and the partials
+ * program writes the finished sums itself: one dispatch, where a second would cost more host time
+ * than the few workgroups save (a small model's norms have a few thousand rows). Every tensor is
+ * passed 1-D, and each program binds only the inputs its shader reads (WebGPU's automatic layout
+ * drops unread bindings, and tfjs binds every input).
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { foldWorkgroups } from '../../backends/webgpu-kernels/conv3d-gemm-shader';
