@@ -48,7 +48,6 @@ function deviceHasShaderF16(): boolean {
   const backend: unknown = tf.findBackend('webgpu');
   const device: unknown = typeof backend === 'object' && backend !== null ? Reflect.get(backend, 'device') : null;
   const features: unknown = typeof device === 'object' && device !== null ? Reflect.get(device, 'features') : null;
-  return features instanceof Set || (typeof features === 'object' && features !== null && 'has' in features)
-    ? (features as { has(name: string): boolean }).has('shader-f16')
-    : false;
+  const has: unknown = typeof features === 'object' && features !== null ? Reflect.get(features, 'has') : null;
+  return typeof has === 'function' && (has as (name: string) => boolean).call(features, 'shader-f16') === true;
 }

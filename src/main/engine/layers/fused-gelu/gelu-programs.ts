@@ -5,11 +5,8 @@
  * and the tfjs-op path compute the same function. One thread per element; grids over 65,535
  * workgroups are folded.
  */
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { foldWorkgroups } from '../../backends/webgpu-kernels/conv3d-gemm-shader';
+import { FLAT_INDEX, FlatProgram } from '../flat-program';
 import { tf } from '../../tf';
-
-const THREADS = 256;
 
 function erfHelper(): string {
   const u = tf.backend_util;
@@ -23,18 +20,11 @@ fn cdf(x : f32) -> f32 { return 0.5 * (1.0 + erfApprox(x * ${Math.SQRT1_2})); }
 `;
 }
 
-abstract class GeluProgram implements WebGPUProgram {
-  outputShape: number[];
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [THREADS, 1, 1];
+abstract class GeluProgram extends FlatProgram {
   uniforms = 'count : i32,';
-  abstract variableNames: string[];
-  abstract shaderKey: string;
 
   constructor(readonly elements: number) {
-    this.outputShape = [elements];
-    this.dispatch = foldWorkgroups(Math.ceil(elements / THREADS));
+    super(elements);
   }
 
   uniformData(): Array<{ type: 'int32'; data: number[] }> {
@@ -44,14 +34,12 @@ abstract class GeluProgram implements WebGPUProgram {
   protected body(value: string): string {
     return `${erfHelper()}
 fn main(flatIndex : i32) {
-  let i = i32((workgroupId.y * numWorkgroups.x + workgroupId.x) * ${THREADS}u + localIndex);
+  let i = ${FLAT_INDEX};
   if (i >= uniforms.count) { return; }
   let v = x[i];
   result[i] = ${value};
 }`;
   }
-
-  abstract getUserCode(): string;
 }
 
 /** y = x·Φ(x); input x. */

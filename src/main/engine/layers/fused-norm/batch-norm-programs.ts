@@ -12,17 +12,8 @@
  *   column sum: tfjs runs each input's gradient in its own tidy, so a pass shared by both could
  *   not outlive the first.
  */
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { foldWorkgroups } from '../../backends/webgpu-kernels/conv3d-gemm-shader';
-import {
-  FLAT_INDEX,
-  NORM_UNIFORMS,
-  normUniforms,
-  THREADS,
-  type ColumnTerm,
-  type NormShape,
-  type Uniform,
-} from './norm-program-base';
+import { FLAT_INDEX, FlatProgram } from '../flat-program';
+import { NORM_UNIFORMS, normUniforms, type ColumnTerm, type NormShape, type Uniform } from './norm-program-base';
 
 export type BatchNormParameter = 'weight' | 'bias';
 
@@ -42,25 +33,17 @@ export function gradientInputs(relu: boolean): string[] {
   return relu ? ALL : ['dy', 'w', 'v'];
 }
 
-abstract class ElementwiseProgram implements WebGPUProgram {
-  outputShape: number[];
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [THREADS, 1, 1];
+/** One thread per element of the [rows x cols] tensor. */
+abstract class ElementwiseProgram extends FlatProgram {
   uniforms = NORM_UNIFORMS;
-  abstract variableNames: string[];
-  abstract shaderKey: string;
 
   constructor(readonly shape: NormShape) {
-    this.outputShape = [shape.rows * shape.cols];
-    this.dispatch = foldWorkgroups(Math.ceil((shape.rows * shape.cols) / THREADS));
+    super(shape.rows * shape.cols);
   }
 
   uniformData(): Uniform[] {
     return normUniforms(this.shape);
   }
-
-  abstract getUserCode(): string;
 }
 
 /** y = act(x·s + shift); inputs x, w, b, m, v. */

@@ -12,15 +12,9 @@
  * - layerNormParameterTerm: dweight = Σ dy·x̂ and dbias = Σ dy as column sums (norm-program-base.ts).
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { WORKGROUP_INDEX } from '../flat-program';
 import { foldWorkgroups } from '../../backends/webgpu-kernels/conv3d-gemm-shader';
-import {
-  NORM_UNIFORMS,
-  normUniforms,
-  WORKGROUP_INDEX,
-  type ColumnTerm,
-  type NormShape,
-  type Uniform,
-} from './norm-program-base';
+import { NORM_UNIFORMS, normUniforms, type ColumnTerm, type NormShape, type Uniform } from './norm-program-base';
 
 const ROW_THREADS = 64;
 

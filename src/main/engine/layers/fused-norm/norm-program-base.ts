@@ -15,8 +15,9 @@
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { foldWorkgroups } from '../../backends/webgpu-kernels/conv3d-gemm-shader';
+import { FLAT_THREADS, WORKGROUP_INDEX } from '../flat-program';
 
-export const THREADS = 256;
+const THREADS = FLAT_THREADS;
 const COLUMN_TILE = 64;
 const ROW_LANES = THREADS / COLUMN_TILE;
 const TARGET_WORKGROUPS = 2048;
@@ -41,11 +42,6 @@ export function normUniforms(shape: NormShape, chunking: readonly number[] = [0,
     { type: 'float32', data: [shape.eps] },
   ];
 }
-
-/** The linear workgroup index of a folded grid. */
-export const WORKGROUP_INDEX = 'i32(workgroupId.y * numWorkgroups.x + workgroupId.x)';
-/** The flat thread index of a folded grid of THREADS-wide workgroups. */
-export const FLAT_INDEX = `(${WORKGROUP_INDEX} * ${THREADS} + i32(localIndex))`;
 
 export interface PartialsPlan {
   columnTiles: number;
